@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mmapdemo: see README.md.  `make` builds mmapdemo.ko against KDIR: the
+# running kernel's build directory, else the newest installed Debian headers.
+
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		    $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+
+.PHONY: all modules clean check demo shell check-host tests
+
+all modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tests:
+	scripts/ksft.sh
+	mkdir -p build/tests
+	$(MAKE) -C userspace-tests OUTPUT=$(CURDIR)/build/tests LDFLAGS=-static
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+shell:
+	scripts/demo.sh --shell
+
+# The selftests against the module loaded on this machine (as root).
+check-host:
+	scripts/ksft.sh
+	$(MAKE) -C userspace-tests
+	cd userspace-tests && ./mmapdemo.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf build

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The buffer behind /dev/mmapdemo: a file that lives in driver memory.
+ *
+ * Its pages live in the page cache of one inode on a private pseudo
+ * filesystem, the way tmpfs and ramfs keep theirs.  That one address_space
+ * gives us three things a mapping driver needs:
+ *  - its i_mmap tree links every VMA of every open in every process, so a
+ *    shrink finds and unmaps them all (file.c points each open's f_mapping
+ *    here);
+ *  - the page lock orders a fault against a concurrent shrink;
+ *  - i_size is the buffer's size, which the core's fault code also checks.
+ *
+ * Rules, kept under the inode lock (i_rwsem; shared for reads):
+ *  - every page below i_size is in the page cache, zeroed when it was added,
+ *    and dirty, so nothing may drop it (we never write pages back: the
+ *    pseudo filesystem's backing device has no writeback);
+ *  - no page wholly beyond i_size is, except while a grow or write runs;
+ *  - the bytes of the last page beyond i_size are zeroed before i_size grows
+ *    over them: what a mapping stored there is never persisted.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mount.h>
+#include <linux/pagemap.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched/signal.h>
+#include <linux/uio.h>
+
+#include "compat.h"
+#include "mmapdemo.h"
+
+#define MMAPDEMO_FS_MAGIC	0x6d6d6170	/* "mmap" */
+
+static struct vfsmount *mmapdemo_mnt;
+static struct inode *mmapdemo_inode;
+
+static int mmapdemo_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, MMAPDEMO_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/*
+ * Never registered, so userspace cannot mount it.  No .owner: a mount pins
+ * the owner module, and this mount lives until module exit.
+ */
+static struct file_system_type mmapdemo_fs_type = {
+	.name		 = "mmapdemo",
+	.init_fs_context = mmapdemo_init_fs_context,
+	.kill_sb	 = kill_anon_super,
+};
+
+/* Dirty pages stay dirty: there is nowhere to write them back to. */
+static const struct address_space_operations mmapdemo_aops = {
+	.dirty_folio	= noop_dirty_folio,
+};
+
+struct address_space *mmapdemo_buf_mapping(void)
+{
+	return mmapdemo_inode->i_mapping;
+}
+
+/* Put a zeroed page at @index; one already there is left as it is. */
+static int mmapdemo_buf_add_page(struct address_space *mapping, pgoff_t index)
+{
+	gfp_t gfp = mapping_gfp_mask(mapping);
+	struct folio *folio;
+	int err;
+
+	folio = folio_alloc(gfp | __GFP_ZERO, 0);
+	if (!folio)
+		return -ENOMEM;
+
+	/* Charges the page to our memory cgroup and returns it locked. */
+	err = filemap_add_folio(mapping, folio, index, gfp);
+	if (!err) {
+		folio_mark_uptodate(folio);
+		folio_mark_dirty(folio);
+		folio_unlock(folio);
+	}
+	folio_put(folio);	/* the page cache holds its own reference */
+	return err == -EEXIST ? 0 : err;
+}
+
+/* Zero what a mapping may have stored beyond @size in the last page. */
+static void mmapdemo_buf_zero_tail(struct address_space *mapping, loff_t size)
+{
+	size_t offset = offset_in_page(size);
+	struct folio *folio;
+
+	if (!offset)
+		return;
+	folio = mmapdemo_get_folio(mapping, size >> PAGE_SHIFT);
+	if (IS_ERR(folio))
+		return;
+	folio_zero_range(folio, offset, PAGE_SIZE - offset);
+	folio_put(folio);
+}
+
+/*
+ * Make [@old, @new) of the buffer zeroes, ready for i_size to cover it.  The
+ * pages are allocated now, by the caller, so that the task that grows the
+ * buffer pays for it, not whoever happens to fault on it later.
+ */
+static int mmapdemo_buf_extend(struct inode *inode, loff_t old, loff_t new)
+{
+	struct address_space *mapping = inode->i_mapping;
+	pgoff_t index = DIV_ROUND_UP(old, PAGE_SIZE);
+	pgoff_t end = DIV_ROUND_UP(new, PAGE_SIZE);
+	int err = 0;
+
+	mmapdemo_buf_zero_tail(mapping, old);
+	for (; index < end; index++) {
+		err = mmapdemo_buf_add_page(mapping, index);
+		if (!err && fatal_signal_pending(current))
+			err = -EINTR;
+		if (err)
+			goto remove_added;
+		cond_resched();
+	}
+	return 0;
+
+remove_added:
+	/* Nothing maps them: the fault handler checks i_size. */
+	truncate_inode_pages(mapping, old);
+	return err;
+}
+
+int mmapdemo_buf_set_size(loff_t size)
+{
+	struct inode *inode = mmapdemo_inode;
+	loff_t old;
+	int err = 0;
+
+	if (size < 0 || size > inode->i_sb->s_maxbytes)
+		return -EFBIG;
+
+	inode_lock(inode);
+	old = i_size_read(inode);
+	if (size > old) {
+		err = mmapdemo_buf_extend(inode, old, size);
+		if (!err)
+			i_size_write(inode, size);
+	} else if (size < old) {
+		/*
+		 * Like ftruncate(): set i_size, unmap the cut range from every
+		 * VMA on our i_mmap tree (private copy-on-write copies too),
+		 * free the pages (each under its page lock, which orders us
+		 * against a fault that found the page), then unmap once more
+		 * in case a private mapping copied a page meanwhile.
+		 */
+		truncate_setsize(inode, size);
+	}
+	inode_unlock(inode);
+	return err;
+}
+
+/*
+ * Copy @len bytes between the buffer at @pos and @iter.  Each page is held
+ * by a reference, not its lock: the copy may fault on a mapping of this very
+ * page, and our fault handler takes the page lock.
+ */
+static size_t mmapdemo_buf_copy(struct address_space *mapping, loff_t pos,
+				size_t len, struct iov_iter *iter, bool store)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t offset = offset_in_page(pos + done);
+		size_t n = min_t(size_t, len - done, PAGE_SIZE - offset);
+		struct folio *folio;
+		size_t copied;
+
+		folio = mmapdemo_get_folio(mapping, (pos + done) >> PAGE_SHIFT);
+		if (IS_ERR(folio))
+			break;
+		if (store) {
+			copied = copy_page_from_iter(&folio->page, offset, n, iter);
+			flush_dcache_folio(folio);
+		} else {
+			copied = copy_page_to_iter(&folio->page, offset, n, iter);
+		}
+		folio_put(folio);
+		done += copied;
+		if (copied < n)
+			break;
+	}
+	return done;
+}
+
+ssize_t mmapdemo_buf_read(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = mmapdemo_inode;
+	loff_t size;
+	size_t len, done;
+
+	inode_lock_shared(inode);
+	size = i_size_read(inode);
+	if (iocb->ki_pos >= size || !iov_iter_count(to)) {
+		inode_unlock_shared(inode);
+		return 0;
+	}
+	len = min_t(loff_t, iov_iter_count(to), size - iocb->ki_pos);
+	done = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos, len, to,
+				 false);
+	iocb->ki_pos += done;
+	inode_unlock_shared(inode);
+
+	return done ?: -EFAULT;
+}
+
+ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = mmapdemo_inode;
+	loff_t size, end;
+	ssize_t len;
+	size_t done;
+	int err;
+
+	inode_lock(inode);
+	/* O_APPEND, RLIMIT_FSIZE and EFBIG past max_size (our s_maxbytes). */
+	len = generic_write_checks(iocb, from);
+	if (len <= 0)
+		goto unlock;
+
+	size = i_size_read(inode);
+	end = iocb->ki_pos + len;
+	if (end > size) {
+		err = mmapdemo_buf_extend(inode, size, end);
+		if (err) {
+			len = err;
+			goto unlock;
+		}
+	}
+
+	done = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos, len, from,
+				 true);
+	iocb->ki_pos += done;
+	if (done && iocb->ki_pos > size)
+		i_size_write(inode, iocb->ki_pos);
+	/* After a short copy, give back the new pages it did not reach. */
+	if (end > i_size_read(inode))
+		truncate_inode_pages(inode->i_mapping, i_size_read(inode));
+	len = done ?: -EFAULT;
+unlock:
+	inode_unlock(inode);
+	return len;
+}
+
+void mmapdemo_buf_info(struct mmapdemo_info *info)
+{
+	struct inode *inode = mmapdemo_inode;
+
+	info->size = i_size_read(inode);
+	info->max_size = inode->i_sb->s_maxbytes;
+	info->nr_pages = READ_ONCE(inode->i_mapping->nrpages);
+}
+
+int mmapdemo_buf_init(loff_t size, loff_t max_size)
+{
+	int err;
+
+	mmapdemo_mnt = kern_mount(&mmapdemo_fs_type);
+	if (IS_ERR(mmapdemo_mnt))
+		return PTR_ERR(mmapdemo_mnt);
+	/* generic_write_checks() gives EFBIG for writes beyond this. */
+	mmapdemo_mnt->mnt_sb->s_maxbytes = max_size;
+
+	mmapdemo_inode = alloc_anon_inode(mmapdemo_mnt->mnt_sb);
+	if (IS_ERR(mmapdemo_inode)) {
+		err = PTR_ERR(mmapdemo_inode);
+		goto unmount;
+	}
+	mmapdemo_inode->i_mapping->a_ops = &mmapdemo_aops;
+	/* As ramfs: no page migration (no aops for it), no reclaim. */
+	mapping_set_gfp_mask(mmapdemo_inode->i_mapping, GFP_HIGHUSER);
+	mapping_set_unevictable(mmapdemo_inode->i_mapping);
+
+	err = mmapdemo_buf_set_size(size);
+	if (err)
+		goto put_inode;
+	return 0;
+
+put_inode:
+	iput(mmapdemo_inode);
+unmount:
+	kern_unmount(mmapdemo_mnt);
+	return err;
+}
+
+/* Called when no file and so no mapping is left: frees every page. */
+void mmapdemo_buf_exit(void)
+{
+	iput(mmapdemo_inode);
+	kern_unmount(mmapdemo_mnt);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few differences between the kernel APIs that mmapdemo uses on Linux
+ * 6.1 and on 6.12, in one place, so that the rest of the code reads as if
+ * written for the newer kernel.  Version guards live here and nowhere else
+ * (checkpatch's LINUX_VERSION_CODE warning is waived for this file only).
+ */
+#ifndef MMAPDEMO_COMPAT_H
+#define MMAPDEMO_COMPAT_H
+
+#include <linux/err.h>
+#include <linux/pagemap.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+/*
+ * Before 6.3 the page-cache lookups returned NULL for a missing folio; since
+ * then they return ERR_PTR(-ENOENT).  Give 6.1 the new convention.
+ */
+static inline struct folio *mmapdemo_get_folio(struct address_space *mapping,
+					       pgoff_t index)
+{
+	return filemap_get_folio(mapping, index) ?: ERR_PTR(-ENOENT);
+}
+
+static inline struct folio *mmapdemo_lock_folio(struct address_space *mapping,
+						pgoff_t index)
+{
+	return filemap_lock_folio(mapping, index) ?: ERR_PTR(-ENOENT);
+}
+#else
+#define mmapdemo_get_folio	filemap_get_folio
+#define mmapdemo_lock_folio	filemap_lock_folio
+#endif
+
+#endif /* MMAPDEMO_COMPAT_H */

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/mmapdemo's file operations: a file that lives in driver memory.
+ *
+ * Every open shares the one buffer of buffer.c.  read(), write(), lseek() and
+ * fsync() behave as on a tmpfs file; the size is set with an ioctl, since a
+ * character device cannot be truncated.  The mappings are in file_mmap.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+
+#include "mmapdemo.h"
+
+static int mmapdemo_file_open(struct inode *inode, struct file *file)
+{
+	/*
+	 * Point this open at the buffer's address_space.  mmap() links each
+	 * VMA into its f_mapping's i_mmap tree, so every mapping through every
+	 * open lands on one tree, where a shrink can find them all.  As a
+	 * bonus the core's fault code sees the buffer's i_size.
+	 */
+	file->f_mapping = mmapdemo_buf_mapping();
+	return 0;
+}
+
+static loff_t mmapdemo_file_llseek(struct file *file, loff_t offset,
+				   int whence)
+{
+	struct inode *inode = file->f_mapping->host;
+
+	return generic_file_llseek_size(file, offset, whence, MAX_LFS_FILESIZE,
+					i_size_read(inode));
+}
+
+static long mmapdemo_file_ioctl(struct file *file, unsigned int cmd,
+				unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+	struct mmapdemo_info info = {};
+	u64 size;
+
+	switch (cmd) {
+	case MMAPDEMO_IOC_GET_INFO:
+		mmapdemo_buf_info(&info);
+		mmapdemo_stats_read(&mmapdemo_file_stats, &info);
+		return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+	case MMAPDEMO_IOC_SET_SIZE:
+		/* As for write(): only an fd open for writing may resize. */
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		if (get_user(size, (u64 __user *)argp))
+			return -EFAULT;
+		if (size > MAX_LFS_FILESIZE)
+			return -EFBIG;
+		return mmapdemo_buf_set_size(size);
+	default:
+		return -ENOTTY;
+	}
+}
+
+const struct file_operations mmapdemo_file_fops = {
+	.owner		= THIS_MODULE,
+	.open		= mmapdemo_file_open,
+	.llseek		= mmapdemo_file_llseek,
+	.read_iter	= mmapdemo_buf_read,
+	.write_iter	= mmapdemo_buf_write,
+	/* Nothing to write back: msync(MS_SYNC) succeeds, as on tmpfs. */
+	.fsync		= noop_fsync,
+	.unlocked_ioctl	= mmapdemo_file_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= mmapdemo_file_mmap,
+};

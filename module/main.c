@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmapdemo: character devices whose mmap() serves each kind of mapping from
+ * the driver's own fault handler.
+ *
+ *   /dev/mmapdemo   a file that lives in driver memory, for file-backed
+ *                   MAP_SHARED and MAP_PRIVATE (copy-on-write) mappings
+ *
+ * This file holds the module parameters, the counters and registration.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/sizes.h>
+#include <linux/sysfs.h>
+
+#include "mmapdemo.h"
+
+static unsigned long long size = SZ_1M;
+module_param(size, ullong, 0444);
+MODULE_PARM_DESC(size, "initial size of /dev/mmapdemo in bytes (default 1 MiB)");
+
+static unsigned long long max_size = SZ_256M;
+module_param(max_size, ullong, 0444);
+MODULE_PARM_DESC(max_size,
+		 "largest size of /dev/mmapdemo in bytes (default 256 MiB)");
+
+static int mmapdemo_mode_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int mode;
+	int err;
+
+	err = kstrtouint(val, 8, &mode);
+	if (err)
+		return err;
+	if (mode & ~0777)
+		return -EINVAL;
+	*(umode_t *)kp->arg = mode;
+	return 0;
+}
+
+static int mmapdemo_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%04o\n", *(umode_t *)kp->arg);
+}
+
+/* Node permissions are shown and parsed in octal, as chmod takes them. */
+static const struct kernel_param_ops mmapdemo_mode_ops = {
+	.set	= mmapdemo_mode_set,
+	.get	= mmapdemo_mode_get,
+};
+
+/* The buffer is one resource shared by all users: root only by default. */
+static umode_t mode = 0600;
+module_param_cb(mode, &mmapdemo_mode_ops, &mode, 0444);
+MODULE_PARM_DESC(mode, "permissions of /dev/mmapdemo, octal (default 0600)");
+
+void mmapdemo_stats_read(struct mmapdemo_stats *stats,
+			 struct mmapdemo_info *info)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct mmapdemo_fault_counts *c;
+
+		c = per_cpu_ptr(stats->faults, cpu);
+		info->read_faults += READ_ONCE(c->read);
+		info->write_faults += READ_ONCE(c->write);
+		info->cow_faults += READ_ONCE(c->cow);
+	}
+	info->nr_mappings = atomic_long_read(&stats->nr_mappings);
+}
+
+static struct miscdevice mmapdemo_file_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "mmapdemo",
+	.fops	= &mmapdemo_file_fops,
+};
+
+static int __init mmapdemo_init(void)
+{
+	int err;
+
+	if (size > max_size || max_size > MAX_LFS_FILESIZE) {
+		pr_err("need size <= max_size <= %lld\n", MAX_LFS_FILESIZE);
+		return -EINVAL;
+	}
+
+	err = mmapdemo_buf_init(size, max_size);
+	if (err)
+		return err;
+
+	mmapdemo_file_misc.mode = mode;
+	err = misc_register(&mmapdemo_file_misc);
+	if (err)
+		goto free_buffer;
+	return 0;
+
+free_buffer:
+	mmapdemo_buf_exit();
+	return err;
+}
+
+/*
+ * Runs only when no file of ours is open: each open file, and so each VMA,
+ * holds a reference on the module through fops->owner.
+ */
+static void __exit mmapdemo_exit(void)
+{
+	misc_deregister(&mmapdemo_file_misc);
+	mmapdemo_buf_exit();
+}
+
+module_init(mmapdemo_init);
+module_exit(mmapdemo_exit);
+
+MODULE_DESCRIPTION("mmap() demonstration: shared, private and anonymous-style mappings");
+MODULE_AUTHOR("The mmapdemo authors");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * mmapdemo user API: the ioctls of /dev/mmapdemo and /dev/mmapdemo-anon.
+ *
+ * Shared by the module, its tests and users' programs.  Every field is a
+ * __u64, so the layout is the same for 32-bit and 64-bit callers.
+ */
+#ifndef _UAPI_MMAPDEMO_H
+#define _UAPI_MMAPDEMO_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * struct mmapdemo_info - state and counters of one mmapdemo device
+ * @size: size of the buffer in bytes (0 for /dev/mmapdemo-anon)
+ * @max_size: largest size the buffer may have (0 for /dev/mmapdemo-anon)
+ * @nr_pages: pages the device holds now
+ * @nr_mappings: VMAs mapping the device now (mmap, fork and splits add one,
+ *	every unmap removes one)
+ * @read_faults: read accesses that reached the driver's fault handler
+ * @write_faults: writes to shared mappings that reached the fault handler
+ * @cow_faults: writes to private mappings that reached the fault handler
+ *	(the core then copies the page the handler returned)
+ * @reserved: zero; room for later counters without a new ioctl number
+ *
+ * The fault counters only ever grow; compare two readings.
+ */
+struct mmapdemo_info {
+	__u64 size;
+	__u64 max_size;
+	__u64 nr_pages;
+	__u64 nr_mappings;
+	__u64 read_faults;
+	__u64 write_faults;
+	__u64 cow_faults;
+	__u64 reserved[9];
+};
+
+#define MMAPDEMO_IOC_MAGIC	0xBD
+
+/* Read the device's struct mmapdemo_info. */
+#define MMAPDEMO_IOC_GET_INFO	_IOR(MMAPDEMO_IOC_MAGIC, 0, struct mmapdemo_info)
+
+/*
+ * Set the size of /dev/mmapdemo in bytes (argument: pointer to __u64), like
+ * ftruncate() on a file: growing adds zeroes, shrinking removes the cut
+ * pages from every mapping.  Needs an fd open for writing.
+ */
+#define MMAPDEMO_IOC_SET_SIZE	_IOW(MMAPDEMO_IOC_MAGIC, 1, __u64)
+
+#endif /* _UAPI_MMAPDEMO_H */

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: everything that proves mmapdemo, on a fresh Debian 12 machine.
+#  1. install what is missing (setup.sh)
+#  2. static checks: W=1 builds for Debian's 6.1 and 6.12 with warnings as
+#     errors, sparse, checkpatch --strict, kernel-doc
+#  3. the debug kernel (cached) and the module built against it
+#  4. the selftests in a VM on each kernel, with the kernel log checked
+# Logs go to build/check/.  The last line is "N passed, N failed, N skipped".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+KERNELS=${KERNELS:-6.1 6.12 debug}
+LOGS=$BUILD/check
+passed=0 failed=0 skipped=0
+failures=()
+
+result() {	# result NAME pass|fail [detail]
+	if [ "$2" = pass ]; then
+		passed=$((passed + 1))
+		echo "ok    $1${3:+ ($3)}"
+	else
+		failed=$((failed + 1))
+		failures+=("$1")
+		echo "FAIL  $1${3:+ ($3)}"
+	fi
+}
+
+# check NAME LOGFILE COMMAND...: a step that passes when COMMAND succeeds
+# and prints no warning.
+check() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1 && ! grep -qE 'warning:|error:' "$log"; then
+		result "$name" pass
+	else
+		result "$name" fail "see ${log#"$MMAPDEMO_TOP"/}"
+		sed 's/^/      /' "$log" | head -n 20
+	fi
+}
+
+start=$(date +%s)
+"$MMAPDEMO_TOP/scripts/setup.sh" || die "setup failed"
+"$MMAPDEMO_TOP/scripts/ksft.sh" || die "cannot extract the kselftest files"
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+tools=$BUILD/ktools/scripts
+sources=("$MMAPDEMO_TOP"/module/*.[ch] "$MMAPDEMO_TOP"/module/uapi/*.h)
+
+note "static checks"
+for k in 6.1 6.12; do
+	kdir=$(kernel_kdir "$k")
+	check "build $k W=1 -Werror, sparse" "$LOGS/build-$k.log" \
+		"$MMAPDEMO_TOP/scripts/build-module.sh" "$k" "$kdir" W=1 C=2 KCFLAGS=-Werror
+done
+checkpatch() {
+	local f ok=0
+
+	for f in "${sources[@]}"; do
+		# Version guards belong in compat.h, and only there.
+		if [ "${f##*/}" = compat.h ]; then
+			set -- --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON
+		else
+			set --
+		fi
+		perl "$tools/checkpatch.pl" --strict --no-tree --quiet --show-types \
+			"$@" -f "$f" || ok=1
+	done
+	return $ok
+}
+check "checkpatch --strict" "$LOGS/checkpatch.log" checkpatch
+check "kernel-doc" "$LOGS/kernel-doc.log" \
+	perl "$tools/kernel-doc" -none -Wall "${sources[@]}"
+
+note "debug kernel"
+if "$MMAPDEMO_TOP/scripts/debug-kernel.sh" >"$LOGS/debug-kernel.log" 2>&1; then
+	check "build debug W=1 -Werror, sparse" "$LOGS/build-debug.log" \
+		"$MMAPDEMO_TOP/scripts/build-module.sh" debug "$(kernel_kdir debug)" \
+		W=1 C=2 KCFLAGS=-Werror
+else
+	result "debug kernel build" fail "see build/check/debug-kernel.log"
+	tail -n 20 "$LOGS/debug-kernel.log"
+	KERNELS=${KERNELS/debug/}
+fi
+
+note "selftests"
+mkdir -p "$BUILD/tests"
+check "selftests build" "$LOGS/tests-build.log" \
+	make -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static
+
+# The guest's /run.sh: the kselftest loader, as a selftest run would call it.
+cat >"$LOGS/run.sh" <<'RUN'
+cd /mmapdemo && MMAPDEMO_KO=/mmapdemo/mmapdemo.ko ./mmapdemo.sh
+RUN
+
+summary=()
+for k in $KERNELS; do
+	ko=$BUILD/k/$k/mmapdemo.ko
+	vmdir=$BUILD/vm/$k
+	mkdir -p "$vmdir"
+	if [ ! -f "$ko" ]; then
+		result "selftests on $k" fail "no module was built"
+		continue
+	fi
+	files=("$ko:mmapdemo/mmapdemo.ko"
+		"$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh:mmapdemo/mmapdemo.sh")
+	for t in file_test admit_test unload_test; do
+		files+=("$BUILD/tests/$t:mmapdemo/$t")
+	done
+	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$vmdir/initramfs.cpio.gz" \
+		"$LOGS/run.sh" "${files[@]}" || die "initramfs for $k"
+	t0=$(date +%s)
+	"$MMAPDEMO_TOP/scripts/vm.sh" -k "$(kernel_image "$k")" \
+		-i "$vmdir/initramfs.cpio.gz" -o "$vmdir" -t 1200 -m 2048
+	status=$?
+	secs=$(( $(date +%s) - t0 ))
+	read -r p f s < <("$MMAPDEMO_TOP/scripts/tap-count.sh" "$vmdir/output.log")
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	grep -E '^not ok ' "$vmdir/output.log" | sed "s/^/FAIL  $k: /"
+	[ "$f" -eq 0 ] || failures+=("$f selftests on $k")
+	if [ "$status" -eq 0 ]; then
+		result "$k: VM run and kernel log" pass "${secs}s"
+	else
+		result "$k: VM run and kernel log" fail "status $status, see ${vmdir#"$MMAPDEMO_TOP"/}"
+	fi
+	summary+=("$(printf '%-6s %4d passed, %d failed, %d skipped, VM status %d, %ds' \
+		"$k:" "$p" "$f" "$s" "$status" "$secs")")
+done
+
+note "summary ($(( $(date +%s) - start ))s)"
+printf '%s\n' "${summary[@]}"
+[ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,15 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fail (exit 1) if a guest's kernel log holds any report of a kernel problem,
+# whatever the tests said: warnings, BUGs, oopses, KASAN/KFENCE/kmemleak and
+# lockdep reports, bad pages, refcount and list corruption, hung tasks and
+# soft lockups.  Prints the offending lines.
+set -u
+log=$1
+pattern='WARNING:|BUG:|BUG [a-z]|Oops|Kernel panic|general protection fault|KASAN|KFENCE|kmemleak: [1-9]|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|lock held when returning|suspicious RCU usage|Bad page|bad pte|refcount_t:|list_add corruption|list_del corruption|blocked for more than|soft lockup|hard LOCKUP|rcu_sched detected stalls|rcu: INFO|UBSAN|page_table_check|Call Trace:'
+if grep -aEn "$pattern" "$log"; then
+	echo "klog-check: kernel log $log reports a problem (lines above)" >&2
+	exit 1
+fi
+exit 0

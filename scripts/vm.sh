@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel under QEMU (TCG: KVM does not work on our build machines)
+# with an initramfs from initramfs.sh, and return the guest's exit status.
+#
+#   vm.sh -k KERNEL -i INITRAMFS -o OUTDIR [-t SECONDS] [-m MiB] [-c CPUS]
+#         [-a APPEND] [-I] [-x]
+#
+# OUTDIR gets console.log (the kernel's console, ttyS0) and output.log (what
+# /run.sh printed, ttyS1).  -I: interactive, the console on this terminal.
+# -x: count time in instructions (-icount) for repeatable benchmarks.
+# Exit: the guest's status; 124 on timeout; 125 if the guest stopped without
+# one (a panic); 1 if the kernel log reports a problem (klog-check.sh).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+timeout=600 mem=1024 cpus=2 append="" interactive="" icount=""
+kernel="" initrd="" outdir=""
+while getopts k:i:o:t:m:c:a:Ix opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	i) initrd=$OPTARG ;;
+	o) outdir=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	c) cpus=$OPTARG ;;
+	a) append=$OPTARG ;;
+	I) interactive=1 ;;
+	x) icount=1 ;;
+	*) die "bad option" ;;
+	esac
+done
+[ -r "$kernel" ] && [ -r "$initrd" ] && [ -n "$outdir" ] || die "need -k, -i and -o"
+mkdir -p "$outdir"
+console=$outdir/console.log output=$outdir/output.log
+rm -f "$console" "$output"
+
+# Memory-error detectors that stock kernels have but leave off by default,
+# and a panic on any warning, so that a problem cannot scroll past.
+cmdline="console=ttyS0,115200 panic=-1 oops=panic panic_on_warn=1"
+cmdline+=" softlockup_panic=1 slub_debug=FZPU init_on_free=1 page_poison=1"
+cmdline+=" kfence.sample_interval=10 mitigations=off $append"
+
+args=(-machine pc -cpu max -smp "$cpus" -m "$mem" -no-reboot
+	-kernel "$kernel" -initrd "$initrd"
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -display none)
+if [ -n "$icount" ]; then
+	args+=(-accel tcg -icount shift=0,sleep=off)
+else
+	args+=(-accel tcg,thread=multi)
+fi
+if [ -n "$interactive" ]; then
+	args+=(-serial mon:stdio -serial null -append "$cmdline mmapdemo_interactive")
+	qemu-system-x86_64 "${args[@]}"
+	exit 0
+fi
+args+=(-serial "file:$console" -serial "file:$output" -monitor none -append "$cmdline")
+
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null
+rc=$?
+case $rc in
+124 | 137) echo "vm: timed out after ${timeout}s" >&2; status=124 ;;
+*)
+	if [ $((rc % 2)) -eq 1 ]; then
+		status=$((rc >> 1))
+	else
+		echo "vm: guest stopped without an exit status (qemu rc $rc)" >&2
+		status=125
+	fi
+	;;
+esac
+if ! "$MMAPDEMO_TOP/scripts/klog-check.sh" "$console"; then
+	[ "$status" -ne 0 ] || status=1
+fi
+exit "$status"

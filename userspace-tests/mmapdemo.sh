@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Load mmapdemo.ko, run the mmapdemo selftests, unload it.  Exits 4 (the
+# kselftest skip code) where it cannot run: not root, or no module to load.
+# The module comes from $MMAPDEMO_KO, else mmapdemo.ko next to this script,
+# else modprobe; one already loaded is used as it is and left loaded.
+ksft_skip=4
+dir=$(cd "$(dirname "$0")" && pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "# SKIP: mmapdemo.sh must run as root"
+	exit $ksft_skip
+fi
+
+ko=${MMAPDEMO_KO:-$dir/mmapdemo.ko}
+loaded_here=
+if [ -d /sys/module/mmapdemo ]; then
+	echo "# mmapdemo is already loaded: testing it as it is"
+elif [ -f "$ko" ]; then
+	insmod "$ko" || exit 1
+	loaded_here=1
+elif modprobe -q mmapdemo 2>/dev/null; then
+	ko=$(modinfo -n mmapdemo)
+	loaded_here=1
+else
+	echo "# SKIP: no mmapdemo.ko (set MMAPDEMO_KO) and modprobe cannot find it"
+	exit $ksft_skip
+fi
+export MMAPDEMO_KO="$ko"
+
+rc=0
+for t in file_test admit_test unload_test; do
+	"$dir/$t" || rc=1
+done
+
+if [ -n "$loaded_here" ] && ! rmmod mmapdemo; then
+	echo "# rmmod mmapdemo failed"
+	rc=1
+fi
+exit $rc

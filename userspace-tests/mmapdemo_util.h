@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the mmapdemo selftests: the device and its reference
+ * (memfd) behind one interface, catching SIGBUS/SIGSEGV with their si_code,
+ * /proc/self/maps, and ordering two processes with pipes.
+ */
+#ifndef MMAPDEMO_UTIL_H
+#define MMAPDEMO_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mmapdemo.h"
+
+#define MD_PATH "/dev/mmapdemo"
+
+static inline size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * A "backend" is what a test maps: /dev/mmapdemo, or a memfd, the kernel's
+ * own file-in-memory, which shows what Linux does for a file.  Tests that
+ * run on both prove their expectations on the reference first.
+ */
+enum backend { BACKEND_MMAPDEMO, BACKEND_MEMFD };
+
+/* Open a new fd on the same file as @fd, with @flags (O_RDONLY, ...). */
+static inline int reopen(int fd, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, flags | O_CLOEXEC);
+}
+
+static inline int md_info(int fd, struct mmapdemo_info *info)
+{
+	return ioctl(fd, MMAPDEMO_IOC_GET_INFO, info);
+}
+
+static inline int md_set_size(int fd, uint64_t size)
+{
+	return ioctl(fd, MMAPDEMO_IOC_SET_SIZE, &size);
+}
+
+/* Resize the file behind @fd, whatever the backend. */
+static inline int backend_resize(enum backend b, int fd, uint64_t size)
+{
+	if (b == BACKEND_MMAPDEMO)
+		return md_set_size(fd, size);
+	return ftruncate(fd, (off_t)size);
+}
+
+/* A zero-filled file of @size bytes, open O_RDWR; -1 with errno on error. */
+static inline int backend_open(enum backend b, uint64_t size)
+{
+	int fd;
+
+	if (b == BACKEND_MMAPDEMO)
+		fd = open(MD_PATH, O_RDWR | O_CLOEXEC);
+	else
+		fd = memfd_create("mmapdemo-reference", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* Through zero, so that no old byte survives. */
+	if (backend_resize(b, fd, 0) || backend_resize(b, fd, size)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static inline const char *backend_name(enum backend b)
+{
+	return b == BACKEND_MMAPDEMO ? MD_PATH : "memfd";
+}
+
+/*
+ * The outcome of touching one byte: 0 and the value, or the signal that the
+ * access raised, with si_code and the faulting address.
+ */
+struct touch {
+	int sig;
+	int code;
+	void *addr;
+	unsigned char val;
+};
+
+static sigjmp_buf touch_jmp;
+static volatile sig_atomic_t touch_sig, touch_code;
+static void *volatile touch_addr;
+
+static void touch_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	touch_sig = sig;
+	touch_code = si->si_code;
+	touch_addr = si->si_addr;
+	siglongjmp(touch_jmp, 1);
+}
+
+/* Read (@write false) or store @val at @p, catching SIGBUS and SIGSEGV. */
+static inline struct touch touch(volatile unsigned char *p, bool write,
+				 unsigned char val)
+{
+	struct sigaction sa = { .sa_sigaction = touch_handler,
+				.sa_flags = SA_SIGINFO };
+	struct sigaction old_bus, old_segv;
+	struct touch t = { 0 };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	touch_sig = 0;
+	if (sigsetjmp(touch_jmp, 1) == 0) {
+		if (write)
+			*p = val;
+		else
+			t.val = *p;
+	}
+	sigaction(SIGBUS, &old_bus, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	t.sig = touch_sig;
+	t.code = touch_code;
+	t.addr = touch_addr;
+	return t;
+}
+
+static inline struct touch peek(const void *p)
+{
+	return touch((volatile unsigned char *)p, false, 0);
+}
+
+static inline struct touch poke(void *p, unsigned char val)
+{
+	return touch((volatile unsigned char *)p, true, val);
+}
+
+/* An address no process maps, hidden from the compiler's checks. */
+static inline void *bad_address(void)
+{
+	static volatile uintptr_t bad = 1;
+
+	return (void *)bad;
+}
+
+/* True if every byte of [p, p + len) is @c. */
+static inline bool all_bytes(const void *p, size_t len, unsigned char c)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i] != c)
+			return false;
+	return true;
+}
+
+/*
+ * The permission column of the /proc/self/maps line that holds @addr
+ * ("rw-s", ...), in @perms[5]; false if no line does.
+ */
+static inline bool maps_perms(const void *addr, char perms[5])
+{
+	unsigned long a = (unsigned long)addr, start, end;
+	char line[512];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 &&
+		    a >= start && a < end)
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Two processes take turns through a pair of pipes: each side waits for the
+ * other's byte before its next step.
+ */
+struct turns {
+	int to_child[2];
+	int to_parent[2];
+};
+
+static inline int turns_init(struct turns *t)
+{
+	if (pipe(t->to_child))
+		return -1;
+	return pipe(t->to_parent);
+}
+
+static inline void turn_give(int fd)
+{
+	char c = 1;
+
+	if (write(fd, &c, 1) != 1)
+		_exit(99);
+}
+
+static inline void turn_wait(int fd)
+{
+	char c;
+
+	if (read(fd, &c, 1) != 1)
+		_exit(98);
+}
+
+/* Wait for @pid; its exit status, or 128 + the signal that killed it. */
+static inline int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+#endif /* MMAPDEMO_UTIL_H */
