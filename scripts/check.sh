@@ -128,6 +128,10 @@ for k in $KERNELS; do
 		"$k:" "$p" "$f" "$s" "$status" "$secs")")
 done
 
+note "the checks themselves"
+check "klog-check, tap-count and vm.sh catch what they must" "$LOGS/selftest-scripts.log" \
+	"$MMAPDEMO_TOP/scripts/selftest-scripts.sh" "$(kernel_image 6.12)"
+
 note "summary ($(( $(date +%s) - start ))s)"
 printf '%s\n' "${summary[@]}"
 [ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"

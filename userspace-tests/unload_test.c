@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The module stays loaded while any mapping of it exists, even after the
- * file is closed, and unloads once the last mapping is gone.  The last test
- * unloads it and loads it again from $MMAPDEMO_KO with the same parameters.
+ * file is closed, and unloads once the last mapping is gone.  The tests
+ * that unload it load it again from $MMAPDEMO_KO with the parameters it had;
+ * they also check that parameters take effect and bad ones are refused.
  */
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -116,21 +118,39 @@ static void param(const char *name, char *buf, size_t len)
 	fclose(f);
 }
 
-/* With the last mapping gone, rmmod succeeds; then load it back. */
-TEST_F(unload, accepted_after_munmap)
+/* The parameters the module runs with now, as insmod arguments. */
+static void current_params(char *buf, size_t len)
 {
-	const char *ko = getenv("MMAPDEMO_KO");
-	char size[32], max[32], mode[16], params[128];
-	unsigned char *p;
-	int fd;
+	char size[32], max[32], mode[16];
 
-	if (!ko)
-		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
 	param("size", size, sizeof(size));
 	param("max_size", max, sizeof(max));
 	param("mode", mode, sizeof(mode));
-	snprintf(params, sizeof(params), "size=%s max_size=%s mode=%s",
-		 size, max, mode);
+	snprintf(buf, len, "size=%s max_size=%s mode=%s", size, max, mode);
+}
+
+/* Load $MMAPDEMO_KO with @params: 0, or -1 with errno. */
+static int load(const char *params)
+{
+	int fd, ret;
+
+	fd = open(getenv("MMAPDEMO_KO"), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	close(fd);
+	return ret;
+}
+
+/* With the last mapping gone, rmmod succeeds; then load it back. */
+TEST_F(unload, accepted_after_munmap)
+{
+	char params[128];
+	unsigned char *p;
+
+	if (!getenv("MMAPDEMO_KO"))
+		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
+	current_params(params, sizeof(params));
 
 	p = map_and_close(MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, p);
@@ -140,12 +160,87 @@ TEST_F(unload, accepted_after_munmap)
 	EXPECT_FALSE(loaded());
 	EXPECT_EQ(-1, access(MD_PATH, F_OK));
 
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, syscall(SYS_finit_module, fd, params, 0))
-		TH_LOG("loading %s %s: %s", ko, params, strerror(errno));
-	close(fd);
+	ASSERT_EQ(0, load(params)) TH_LOG("loading with %s: %s", params,
+					  strerror(errno));
 	EXPECT_TRUE(loaded());
+}
+
+/* Bad parameters fail the load cleanly, leaving nothing behind. */
+TEST_F(unload, bad_parameters_refused)
+{
+	static const char *const bad[] = {
+		"size=8192 max_size=4096",	/* size beyond max_size */
+		"max_size=9223372036854775808",	/* beyond MAX_LFS_FILESIZE */
+		"mode=0999",			/* not octal */
+		"mode=01777",			/* more than permission bits */
+		"size=-1",
+	};
+	char params[128];
+
+	if (!getenv("MMAPDEMO_KO"))
+		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
+	current_params(params, sizeof(params));
+	ASSERT_EQ(0, try_unload());
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-1, load(bad[i])) TH_LOG("%s was accepted", bad[i]);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s", bad[i]);
+		EXPECT_FALSE(loaded());
+		if (loaded())
+			try_unload();
+	}
+	ASSERT_EQ(0, load(params));
+}
+
+/*
+ * The parameters take effect: the initial size and zeroed pages, the node's
+ * mode, and max_size, up to which writes grow the buffer and beyond which
+ * they stop with EFBIG.  Loads the module with a small max_size, then puts
+ * back the parameters it had.
+ */
+TEST_F(unload, parameters_take_effect)
+{
+	size_t ps = page_size();
+	char params[128], small[128];
+	unsigned char buf[4096] = { 0 };
+	struct mmapdemo_info info;
+	struct stat st;
+	int fd;
+
+	if (!getenv("MMAPDEMO_KO"))
+		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
+	current_params(params, sizeof(params));
+	ASSERT_EQ(0, try_unload());
+	snprintf(small, sizeof(small), "size=%zu max_size=%zu mode=0640",
+		 3 * ps + 5, 8 * ps);
+	ASSERT_EQ(0, load(small));
+
+	ASSERT_EQ(0, stat(MD_PATH, &st));
+	EXPECT_EQ(0640u, st.st_mode & 07777);
+	fd = open(MD_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, md_info(fd, &info));
+	EXPECT_EQ(3 * ps + 5, info.size);
+	EXPECT_EQ(8 * ps, info.max_size);
+	EXPECT_EQ(4ULL, info.nr_pages);
+	EXPECT_EQ((ssize_t)ps, pread(fd, buf, ps, 2 * ps));
+	EXPECT_TRUE(all_bytes(buf, ps, 0));
+
+	/* Up to max_size: the last write is cut short at it. */
+	EXPECT_EQ((ssize_t)ps, pwrite(fd, buf, ps, 6 * ps));
+	EXPECT_EQ(100, pwrite(fd, buf, 200, 8 * ps - 100));
+	EXPECT_EQ(-1, pwrite(fd, buf, 1, 8 * ps));
+	EXPECT_EQ(EFBIG, errno);
+	ASSERT_EQ(0, md_info(fd, &info));
+	EXPECT_EQ(8 * ps, info.size);
+	EXPECT_EQ(8ULL, info.nr_pages);
+	EXPECT_EQ(0, md_set_size(fd, 8 * ps));
+	EXPECT_EQ(-1, md_set_size(fd, 8 * ps + 1));
+	EXPECT_EQ(EFBIG, errno);
+	close(fd);
+
+	ASSERT_EQ(0, try_unload());
+	ASSERT_EQ(0, load(params));
 }
 
 TEST_HARNESS_MAIN

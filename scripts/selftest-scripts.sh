@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests of the test machinery itself, so that a broken check cannot pass
+# silently: klog-check.sh must flag each kind of kernel report and pass a
+# clean boot log; tap-count.sh must count crashes as failures; vm.sh must
+# return the guest's status and fail a guest that crashes.
+#   selftest-scripts.sh [KERNEL_IMAGE]   (the VM cases only with an image)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+bad=0
+expect() {	# expect WHAT WANTED_STATUS COMMAND...
+	local what=$1 want=$2 got
+	shift 2
+	"$@" >"$tmp/out" 2>&1
+	got=$?
+	if [ "$got" != "$want" ]; then
+		echo "selftest-scripts: $what: status $got, expected $want" >&2
+		sed 's/^/  /' "$tmp/out" >&2
+		bad=1
+	fi
+}
+
+# One line of each report the kernel log check must catch.
+while IFS= read -r line; do
+	printf '[    1.0] booting\n[    2.0] %s\n' "$line" >"$tmp/log"
+	expect "klog-check on '$line'" 1 "$MMAPDEMO_TOP/scripts/klog-check.sh" "$tmp/log"
+done <<'LINES'
+WARNING: CPU: 0 PID: 1 at mm/memory.c:100 do_thing+0x1/0x2
+BUG: KASAN: slab-use-after-free in mmapdemo_fault+0x10/0x20
+kernel BUG at mm/filemap.c:1500!
+Oops: general protection fault, probably for non-canonical address
+BUG: KFENCE: out-of-bounds read in foo+0x1/0x2
+kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
+WARNING: possible circular locking dependency detected
+BUG: Bad page state in process file_test  pfn:0x1234
+BUG: Bad rss-counter state mm:000000001 type:MM_FILEPAGES val:1
+refcount_t: underflow; use-after-free.
+list_add corruption. prev->next should be next
+INFO: task file_test:123 blocked for more than 120 seconds.
+watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [file_test:99]
+Kernel panic - not syncing: panic_on_warn set ...
+LINES
+if ls "$BUILD"/vm/*/console.log >/dev/null 2>&1; then
+	expect "klog-check on a clean boot" 0 "$MMAPDEMO_TOP/scripts/klog-check.sh" \
+		"$(ls "$BUILD"/vm/*/console.log | head -n 1)"
+fi
+
+printf 'TAP version 13\n1..3\nok 1 a\nnot ok 2 b\nok 3 c # SKIP why\n1..4\nok 1 d\n' >"$tmp/tap"
+expect "tap-count counts a crashed program's missing tests as failed" 0 \
+	bash -c "[ \"\$('$MMAPDEMO_TOP/scripts/tap-count.sh' '$tmp/tap')\" = '2 4 1' ]"
+
+if [ -n "${1:-}" ]; then
+	echo 'exit 3' >"$tmp/run3.sh"
+	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$tmp/exit3.cpio.gz" "$tmp/run3.sh"
+	expect "vm.sh returns the guest's status" 3 \
+		"$MMAPDEMO_TOP/scripts/vm.sh" -k "$1" -i "$tmp/exit3.cpio.gz" -o "$tmp/vm3" -t 120
+	echo 'echo c >/proc/sysrq-trigger; sleep 5; exit 0' >"$tmp/crash.sh"
+	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$tmp/crash.cpio.gz" "$tmp/crash.sh"
+	expect "vm.sh fails a guest that crashes" 125 \
+		"$MMAPDEMO_TOP/scripts/vm.sh" -k "$1" -i "$tmp/crash.cpio.gz" -o "$tmp/vmc" -t 120
+fi
+exit $bad
