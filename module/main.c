@@ -3,8 +3,10 @@
  * mmapdemo: character devices whose mmap() serves each kind of mapping from
  * the driver's own fault handler.
  *
- *   /dev/mmapdemo   a file that lives in driver memory, for file-backed
- *                   MAP_SHARED and MAP_PRIVATE (copy-on-write) mappings
+ *   /dev/mmapdemo       a file that lives in driver memory, for file-backed
+ *                       MAP_SHARED and MAP_PRIVATE (copy-on-write) mappings
+ *   /dev/mmapdemo-anon  anonymous-style memory, like /dev/zero, for anonymous
+ *                       MAP_SHARED and MAP_PRIVATE mappings
  *
  * This file holds the module parameters, the counters and registration.
  */
@@ -56,6 +58,15 @@ static umode_t mode = 0600;
 module_param_cb(mode, &mmapdemo_mode_ops, &mode, 0444);
 MODULE_PARM_DESC(mode, "permissions of /dev/mmapdemo, octal (default 0600)");
 
+/*
+ * Anyone may map anonymous-style memory: each mapping is private to its
+ * process tree, and its pages are charged to the process's memory cgroup.
+ */
+static umode_t anon_mode = 0666;
+module_param_cb(anon_mode, &mmapdemo_mode_ops, &anon_mode, 0444);
+MODULE_PARM_DESC(anon_mode,
+		 "permissions of /dev/mmapdemo-anon, octal (default 0666)");
+
 void mmapdemo_stats_read(struct mmapdemo_stats *stats,
 			 struct mmapdemo_info *info)
 {
@@ -78,6 +89,12 @@ static struct miscdevice mmapdemo_file_misc = {
 	.fops	= &mmapdemo_file_fops,
 };
 
+static struct miscdevice mmapdemo_anon_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "mmapdemo-anon",
+	.fops	= &mmapdemo_anon_fops,
+};
+
 static int __init mmapdemo_init(void)
 {
 	int err;
@@ -90,13 +107,24 @@ static int __init mmapdemo_init(void)
 	err = mmapdemo_buf_init(size, max_size);
 	if (err)
 		return err;
+	err = mmapdemo_anon_init();
+	if (err)
+		goto free_buffer;
 
 	mmapdemo_file_misc.mode = mode;
 	err = misc_register(&mmapdemo_file_misc);
 	if (err)
-		goto free_buffer;
+		goto free_anon;
+	mmapdemo_anon_misc.mode = anon_mode;
+	err = misc_register(&mmapdemo_anon_misc);
+	if (err)
+		goto deregister_file;
 	return 0;
 
+deregister_file:
+	misc_deregister(&mmapdemo_file_misc);
+free_anon:
+	mmapdemo_anon_exit();
 free_buffer:
 	mmapdemo_buf_exit();
 	return err;
@@ -108,7 +136,9 @@ free_buffer:
  */
 static void __exit mmapdemo_exit(void)
 {
+	misc_deregister(&mmapdemo_anon_misc);
 	misc_deregister(&mmapdemo_file_misc);
+	mmapdemo_anon_exit();
 	mmapdemo_buf_exit();
 }
 

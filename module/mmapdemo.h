@@ -7,6 +7,8 @@
  * file.c        /dev/mmapdemo's file operations (read, write, ioctl, ...)
  * file_mmap.c   /dev/mmapdemo's mmap and fault handler: file-backed
  *               MAP_SHARED and MAP_PRIVATE (copy-on-write) mappings
+ * anon.c        /dev/mmapdemo-anon, anonymous-style memory like /dev/zero:
+ *               its file operations, mmap and both fault handlers
  */
 #ifndef MMAPDEMO_H
 #define MMAPDEMO_H
@@ -78,5 +80,10 @@ void mmapdemo_buf_info(struct mmapdemo_info *info);
 extern const struct file_operations mmapdemo_file_fops;
 extern struct mmapdemo_stats mmapdemo_file_stats;
 int mmapdemo_file_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* anon.c */
+extern const struct file_operations mmapdemo_anon_fops;
+int mmapdemo_anon_init(void);
+void mmapdemo_anon_exit(void);
 
 #endif /* MMAPDEMO_H */

@@ -103,13 +103,10 @@ for k in $KERNELS; do
 		result "selftests on $k" fail "no module was built"
 		continue
 	fi
-	files=("$ko:mmapdemo/mmapdemo.ko"
-		"$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh:mmapdemo/mmapdemo.sh")
-	for t in file_test admit_test unload_test; do
-		files+=("$BUILD/tests/$t:mmapdemo/$t")
-	done
 	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$vmdir/initramfs.cpio.gz" \
-		"$LOGS/run.sh" "${files[@]}" || die "initramfs for $k"
+		"$LOGS/run.sh" "$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" \
+		"$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh:mmapdemo/mmapdemo.sh" ||
+		die "initramfs for $k"
 	t0=$(date +%s)
 	"$MMAPDEMO_TOP/scripts/vm.sh" -k "$(kernel_image "$k")" \
 		-i "$vmdir/initramfs.cpio.gz" -o "$vmdir" -t 1200 -m 2048

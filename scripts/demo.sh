@@ -21,11 +21,8 @@ make -s -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static
 
 dir=$BUILD/vm/demo-$kernel
 mkdir -p "$dir"
-files=("$ko:mmapdemo/mmapdemo.ko"
+files=("$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko"
 	"$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh:mmapdemo/mmapdemo.sh")
-for t in file_test admit_test unload_test mmapdemo-tour; do
-	files+=("$BUILD/tests/$t:mmapdemo/$t")
-done
 
 if [ -n "$shell" ]; then
 	cat >"$dir/run.sh" <<'RUN'

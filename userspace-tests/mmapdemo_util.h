@@ -24,6 +24,7 @@
 #include "mmapdemo.h"
 
 #define MD_PATH "/dev/mmapdemo"
+#define MD_ANON_PATH "/dev/mmapdemo-anon"
 
 static inline size_t page_size(void)
 {

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/mmapdemo-anon: anonymous-style memory, like /dev/zero, served by the
+ * driver's own fault handlers.  The two anonymous kinds:
+ *
+ *   MAP_SHARED   each mmap() makes a new zero-filled object of the mapping's
+ *                size, shared with fork children and nobody else;
+ *   MAP_PRIVATE  zero-filled pages, private and copy-on-write across fork.
+ *
+ * The kernel's own /dev/zero (drivers/char/mem.c, mmap_zero()) hands both to
+ * the core: a shared mapping gets an unlinked shmem file of its size
+ * (shmem_zero_setup()), and a private one becomes plain anonymous memory
+ * (vma_set_anonymous()).  A driver does the work itself when the memory is
+ * its own: device or reserved memory, pages it must track or account, or
+ * behaviour shmem does not offer.  Doing it here shows what those helpers
+ * do for /dev/zero.
+ *
+ * read() gives zeroes and write() discards, as on /dev/zero.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/xarray.h>
+
+#include "mmapdemo.h"
+
+static DEFINE_PER_CPU(struct mmapdemo_fault_counts, mmapdemo_anon_faults);
+
+static struct mmapdemo_stats mmapdemo_anon_stats = {
+	.faults		= &mmapdemo_anon_faults,
+	.nr_mappings	= ATOMIC_LONG_INIT(0),
+};
+
+/* Pages held by all shared objects, for MMAPDEMO_IOC_GET_INFO. */
+static atomic_long_t mmapdemo_anon_nr_pages = ATOMIC_LONG_INIT(0);
+
+/* What every page of a private mapping reads as until it is written. */
+static struct page *mmapdemo_zero_page;
+
+/**
+ * struct mmapdemo_anon - the memory object behind one shared mmap()
+ * @refs: one per VMA that maps it
+ * @pages: the pages touched so far, by page offset
+ * @nr_pages: size in pages: offsets from 0 up to the mapping's length
+ */
+struct mmapdemo_anon {
+	refcount_t refs;
+	struct xarray pages;
+	pgoff_t nr_pages;
+};
+
+static void mmapdemo_anon_put(struct mmapdemo_anon *obj)
+{
+	struct page *page;
+	unsigned long index;
+
+	if (!refcount_dec_and_test(&obj->refs))
+		return;
+	xa_for_each(&obj->pages, index, page) {
+		put_page(page);
+		atomic_long_dec(&mmapdemo_anon_nr_pages);
+	}
+	xa_destroy(&obj->pages);
+	kfree(obj);
+}
+
+/*
+ * A fork, a split or an mremap() move made a new VMA: it shares the
+ * object, so it takes a reference.
+ */
+static void mmapdemo_anon_vma_open(struct vm_area_struct *vma)
+{
+	struct mmapdemo_anon *obj = vma->vm_private_data;
+
+	if (obj)
+		refcount_inc(&obj->refs);
+	atomic_long_inc(&mmapdemo_anon_stats.nr_mappings);
+}
+
+/* The last VMA of an object frees it and its pages. */
+static void mmapdemo_anon_vma_close(struct vm_area_struct *vma)
+{
+	struct mmapdemo_anon *obj = vma->vm_private_data;
+
+	if (obj)
+		mmapdemo_anon_put(obj);
+	atomic_long_dec(&mmapdemo_anon_stats.nr_mappings);
+}
+
+/* The object's page at @index, allocated zeroed on the first touch. */
+static struct page *mmapdemo_anon_page(struct mmapdemo_anon *obj,
+				       pgoff_t index)
+{
+	struct page *page, *old;
+
+	page = xa_load(&obj->pages, index);
+	if (page)
+		return page;
+
+	/* __GFP_ACCOUNT: charged to the faulting task's memory cgroup. */
+	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT);
+	if (!page)
+		return NULL;
+	/* Two tasks may race to the first touch: the first one wins. */
+	old = xa_cmpxchg(&obj->pages, index, NULL, page, GFP_KERNEL_ACCOUNT);
+	if (old) {
+		__free_page(page);
+		return xa_is_err(old) ? NULL : old;
+	}
+	atomic_long_inc(&mmapdemo_anon_nr_pages);
+	return page;
+}
+
+/*
+ * MAP_SHARED: every VMA of the object, in this process and in its fork
+ * children, maps the object's own page, so all of them see each store.  The
+ * core locks the page, maps it (writable for a write fault and dirty) and
+ * keeps our reference in the page table.
+ */
+static vm_fault_t mmapdemo_anon_shared_fault(struct vm_fault *vmf)
+{
+	struct mmapdemo_anon *obj = vmf->vma->vm_private_data;
+	struct page *page;
+
+	/*
+	 * As with /dev/zero, the object covers offsets 0 to its size: beyond
+	 * it, as after an mremap() that grew the mapping, a shared mapping has
+	 * no memory, and the access gets SIGBUS.
+	 */
+	if (vmf->pgoff >= obj->nr_pages)
+		return VM_FAULT_SIGBUS;
+	page = mmapdemo_anon_page(obj, vmf->pgoff);
+	if (!page)
+		return VM_FAULT_OOM;
+
+	mmapdemo_count_fault(&mmapdemo_anon_stats, vmf);
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+/*
+ * MAP_PRIVATE: until a process stores to a page, the page reads as zero,
+ * so every private page maps one shared zero page, read-only, as anonymous
+ * memory maps the kernel's zero page.  A write fault returns that same page
+ * and the core copies it into a new anonymous page of the faulting process
+ * (do_cow_fault(), charged to its memory cgroup); a write to a page that a
+ * read mapped is copied by the core alone (do_wp_page()).  From then on the
+ * copy is the process's own, copy-on-write again across fork.
+ */
+static vm_fault_t mmapdemo_anon_private_fault(struct vm_fault *vmf)
+{
+	mmapdemo_count_fault(&mmapdemo_anon_stats, vmf);
+	get_page(mmapdemo_zero_page);
+	vmf->page = mmapdemo_zero_page;
+	return 0;
+}
+
+static const struct vm_operations_struct mmapdemo_anon_shared_vm_ops = {
+	.open	= mmapdemo_anon_vma_open,
+	.close	= mmapdemo_anon_vma_close,
+	.fault	= mmapdemo_anon_shared_fault,
+};
+
+static const struct vm_operations_struct mmapdemo_anon_private_vm_ops = {
+	.open	= mmapdemo_anon_vma_open,
+	.close	= mmapdemo_anon_vma_close,
+	.fault	= mmapdemo_anon_private_fault,
+};
+
+/*
+ * The core has checked the request and built the VMA; nothing is allocated
+ * here but the shared object's bookkeeping.  As mmap_zero() does, decide by
+ * VM_SHARED: a MAP_SHARED mapping of a read-only fd cannot be written, so
+ * it is served as a private one.
+ */
+static int mmapdemo_anon_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mmapdemo_anon *obj;
+
+	if (vma->vm_flags & VM_SHARED) {
+		obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+		if (!obj)
+			return -ENOMEM;
+		refcount_set(&obj->refs, 1);	/* this VMA's */
+		xa_init(&obj->pages);
+		obj->nr_pages = vma_pages(vma);
+		vma->vm_private_data = obj;
+		vma->vm_ops = &mmapdemo_anon_shared_vm_ops;
+	} else {
+		vma->vm_ops = &mmapdemo_anon_private_vm_ops;
+	}
+	atomic_long_inc(&mmapdemo_anon_stats.nr_mappings);
+	return 0;
+}
+
+static ssize_t mmapdemo_anon_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	size_t done = 0;
+
+	while (iov_iter_count(to)) {
+		size_t n = iov_iter_zero(min_t(size_t, iov_iter_count(to),
+					       PAGE_SIZE), to);
+
+		if (!n)
+			return done ?: -EFAULT;
+		done += n;
+		if (signal_pending(current))
+			return done;
+		cond_resched();
+	}
+	return done;
+}
+
+static ssize_t mmapdemo_anon_write_iter(struct kiocb *iocb,
+					struct iov_iter *from)
+{
+	size_t count = iov_iter_count(from);
+
+	iov_iter_advance(from, count);
+	return count;
+}
+
+/* Like /dev/zero, an endless stream has no position to seek to. */
+static loff_t mmapdemo_anon_llseek(struct file *file, loff_t offset,
+				   int whence)
+{
+	return file->f_pos = 0;
+}
+
+static long mmapdemo_anon_ioctl(struct file *file, unsigned int cmd,
+				unsigned long arg)
+{
+	struct mmapdemo_info info = {};
+
+	if (cmd != MMAPDEMO_IOC_GET_INFO)
+		return -ENOTTY;
+	info.nr_pages = atomic_long_read(&mmapdemo_anon_nr_pages);
+	mmapdemo_stats_read(&mmapdemo_anon_stats, &info);
+	return copy_to_user((void __user *)arg, &info, sizeof(info)) ?
+		-EFAULT : 0;
+}
+
+const struct file_operations mmapdemo_anon_fops = {
+	.owner		= THIS_MODULE,
+	.llseek		= mmapdemo_anon_llseek,
+	.read_iter	= mmapdemo_anon_read_iter,
+	.write_iter	= mmapdemo_anon_write_iter,
+	.unlocked_ioctl	= mmapdemo_anon_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= mmapdemo_anon_mmap,
+};
+
+int mmapdemo_anon_init(void)
+{
+	mmapdemo_zero_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	return mmapdemo_zero_page ? 0 : -ENOMEM;
+}
+
+/* Called when no mapping is left, so nobody maps the zero page. */
+void mmapdemo_anon_exit(void)
+{
+	__free_page(mmapdemo_zero_page);
+}
