@@ -1,190 +1,187 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Who may map /dev/mmapdemo, and how: open mode x prot x mapping type, with
- * the exact errno, the maps permission bits, and which mprotect() upgrades
- * are refused.  Each case also runs on a memfd opened the same way, which
- * must agree: the core, not the driver, decides these.
+ * Who may map the devices, and how: device x open mode x prot x mapping
+ * type, with the exact errno, the maps permission bits, the VM flags the
+ * core derives (smaps VmFlags), which mprotect() upgrades are refused, and
+ * that PROT_EXEC mappings run code.  Each case also runs on the reference
+ * (a memfd for /dev/mmapdemo, /dev/zero for /dev/mmapdemo-anon), opened the
+ * same way, which must agree: the core decides all of this before and after
+ * the driver's ->mmap().
  */
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
 
 #define NPAGES 4
 
+/* x86-64: mov $42, %eax; ret */
+static const unsigned char code[] = { 0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3 };
+
 FIXTURE(admit)
 {
-	int fd;		/* the device, opened as the variant says */
-	int ref;	/* a memfd, opened the same way */
+	int fd[2];		/* [0] the device, [1] its reference */
+	bool noexec[2];		/* on a noexec mount: PROT_EXEC refused */
 	size_t ps;
 };
 
 FIXTURE_VARIANT(admit)
 {
+	enum kind kind;
 	int oflags;
 	int prot;
-	int mflags;
-	int err;	/* expected mmap() errno, 0 for success */
+	int type;
 };
 
-/* Expected errno: every mapping needs read access; shared writes need write. */
-#define ADMIT_ERR(o, p, t) \
-	((o) == O_WRONLY ? EACCES : \
-	 (o) == O_RDONLY && (t) != MAP_PRIVATE && ((p) & PROT_WRITE) ? EACCES : 0)
-
-#define ADMIT(oname, o, pname, p, tname, t)				\
-	FIXTURE_VARIANT_ADD(admit, oname##_##pname##_##tname)		\
+#define ADMIT(kname, k, oname, o, pname, p, tname, t)			\
+	FIXTURE_VARIANT_ADD(admit, kname##_##oname##_##pname##_##tname)	\
 	{								\
-		.oflags = (o), .prot = (p), .mflags = (t),		\
-		.err = ADMIT_ERR(o, p, t),				\
+		.kind = (k), .oflags = (o), .prot = (p), .type = (t),	\
 	}
 
-#define ADMIT_PROTS(oname, o, tname, t)					\
-	ADMIT(oname, o, none, PROT_NONE, tname, t);			\
-	ADMIT(oname, o, r, PROT_READ, tname, t);			\
-	ADMIT(oname, o, w, PROT_WRITE, tname, t);			\
-	ADMIT(oname, o, rw, PROT_READ | PROT_WRITE, tname, t)
+#define ADMIT_PROTS(kname, k, oname, o, tname, t)			\
+	ADMIT(kname, k, oname, o, none, PROT_NONE, tname, t);		\
+	ADMIT(kname, k, oname, o, r, PROT_READ, tname, t);		\
+	ADMIT(kname, k, oname, o, w, PROT_WRITE, tname, t);		\
+	ADMIT(kname, k, oname, o, rw, PROT_READ | PROT_WRITE, tname, t); \
+	ADMIT(kname, k, oname, o, rx, PROT_READ | PROT_EXEC, tname, t);	\
+	ADMIT(kname, k, oname, o, rwx, PROT_READ | PROT_WRITE | PROT_EXEC, \
+	      tname, t)
 
-#define ADMIT_TYPES(oname, o)						\
-	ADMIT_PROTS(oname, o, shared, MAP_SHARED);			\
-	ADMIT_PROTS(oname, o, validate, MAP_SHARED_VALIDATE);		\
-	ADMIT_PROTS(oname, o, private, MAP_PRIVATE)
+#define ADMIT_TYPES(kname, k, oname, o)					\
+	ADMIT_PROTS(kname, k, oname, o, shared, MAP_SHARED);		\
+	ADMIT_PROTS(kname, k, oname, o, validate, MAP_SHARED_VALIDATE);	\
+	ADMIT_PROTS(kname, k, oname, o, private, MAP_PRIVATE)
 
-ADMIT_TYPES(rdonly, O_RDONLY);
-ADMIT_TYPES(wronly, O_WRONLY);
-ADMIT_TYPES(rdwr, O_RDWR);
+#define ADMIT_MODES(kname, k)						\
+	ADMIT_TYPES(kname, k, rdonly, O_RDONLY);			\
+	ADMIT_TYPES(kname, k, wronly, O_WRONLY);			\
+	ADMIT_TYPES(kname, k, rdwr, O_RDWR)
+
+ADMIT_MODES(file, KIND_FILE);
+ADMIT_MODES(anon, KIND_ANON);
 
 FIXTURE_SETUP(admit)
 {
-	int rw;
-
 	self->ps = page_size();
-	rw = backend_open(BACKEND_MMAPDEMO, NPAGES * self->ps);
-	if (rw < 0 && errno == ENOENT)
-		SKIP(return, "%s: no such device (module not loaded)", MD_PATH);
-	ASSERT_LE(0, rw);
-	self->fd = open(MD_PATH, variant->oflags | O_CLOEXEC);
-	ASSERT_LE(0, self->fd);
-	close(rw);
+	for (int ref = 0; ref < 2; ref++) {
+		int rw = kind_open(variant->kind, ref, O_RDWR, NPAGES * self->ps);
 
-	rw = backend_open(BACKEND_MEMFD, NPAGES * self->ps);
-	ASSERT_LE(0, rw);
-	self->ref = reopen(rw, variant->oflags);
-	ASSERT_LE(0, self->ref);
-	close(rw);
+		if (rw < 0 && errno == ENOENT && !ref)
+			SKIP(return, "%s: no such device (module not loaded)",
+			     kind_path(variant->kind, ref));
+		ASSERT_LE(0, rw);
+		/* The file's page 1 holds code, for the PROT_EXEC cases. */
+		if (variant->kind == KIND_FILE)
+			ASSERT_EQ((ssize_t)sizeof(code),
+				  pwrite(rw, code, sizeof(code), self->ps));
+		self->fd[ref] = reopen(rw, variant->oflags);
+		ASSERT_LE(0, self->fd[ref]);
+		close(rw);
+		self->noexec[ref] = variant->kind == KIND_ANON || !ref ?
+			path_noexec(kind_path(variant->kind, ref)) : false;
+	}
 }
 
 FIXTURE_TEARDOWN(admit)
 {
-	close(self->fd);
-	close(self->ref);
+	close(self->fd[0]);
+	close(self->fd[1]);
 }
 
-/* The expected "rwxs" column for a successful mapping. */
+/*
+ * The core's rules, in its order (mm/mmap.c, do_mmap()): a shared writable
+ * mapping needs an fd open for writing; every mapping needs one open for
+ * reading; PROT_EXEC is refused on a noexec mount.
+ */
+static int expected_errno(const FIXTURE_VARIANT(admit) *v, bool noexec)
+{
+	bool shared = v->type != MAP_PRIVATE;
+
+	if (shared && (v->prot & PROT_WRITE) && v->oflags == O_RDONLY)
+		return EACCES;
+	if (v->oflags == O_WRONLY)
+		return EACCES;
+	if ((v->prot & PROT_EXEC) && noexec)
+		return EPERM;
+	return 0;
+}
+
 static void expected_perms(const FIXTURE_VARIANT(admit) *v, char perms[5])
 {
 	perms[0] = v->prot & PROT_READ ? 'r' : '-';
 	perms[1] = v->prot & PROT_WRITE ? 'w' : '-';
-	perms[2] = '-';
-	perms[3] = v->mflags == MAP_PRIVATE ? 'p' : 's';
+	perms[2] = v->prot & PROT_EXEC ? 'x' : '-';
+	perms[3] = v->type == MAP_PRIVATE ? 'p' : 's';
 	perms[4] = '\0';
 }
 
 /*
  * mmap() gives the expected errno, or a mapping with the expected maps
- * permissions; mprotect() to read-write is then refused with EACCES exactly
- * where the mapping is shared and the fd read-only (mmap cleared
- * VM_MAYWRITE).
+ * permissions and VM flags.  A shared mapping of a read-only fd loses
+ * VM_SHARED and VM_MAYWRITE (so mprotect() cannot make it writable) but
+ * keeps VM_MAYSHARE (the "s" in maps); a noexec mount clears VM_MAYEXEC.
  */
 TEST_F(admit, mmap)
 {
 	size_t len = NPAGES * self->ps;
-	int fds[2] = { self->fd, self->ref };
-	bool refused = variant->oflags == O_RDONLY &&
-		       variant->mflags != MAP_PRIVATE;
+	bool shared = variant->type != MAP_PRIVATE;
 
-	for (int i = 0; i < 2; i++) {
+	for (int ref = 0; ref < 2; ref++) {
+		const char *who = kind_path(variant->kind, ref);
+		int err = expected_errno(variant, self->noexec[ref]);
+		bool rdonly = variant->oflags == O_RDONLY;
 		char want[5], got[5] = "";
 		unsigned char *p;
 		int ret;
 
-		p = mmap(NULL, len, variant->prot, variant->mflags, fds[i], 0);
-		if (variant->err) {
-			EXPECT_EQ(MAP_FAILED, p);
-			EXPECT_EQ(variant->err, errno);
+		p = mmap(NULL, len, variant->prot, variant->type, self->fd[ref], 0);
+		if (err) {
+			EXPECT_EQ(MAP_FAILED, p) TH_LOG("%s", who);
+			EXPECT_EQ(err, errno) TH_LOG("%s", who);
 			continue;
 		}
-		ASSERT_NE(MAP_FAILED, p) TH_LOG("%s: %s", i ? "memfd" : MD_PATH,
-						 strerror(errno));
+		ASSERT_NE(MAP_FAILED, p) TH_LOG("%s: %s", who, strerror(errno));
 		expected_perms(variant, want);
 		ASSERT_TRUE(maps_perms(p, got));
-		EXPECT_STREQ(want, got);
+		EXPECT_STREQ(want, got) TH_LOG("%s", who);
+
+		EXPECT_EQ(!!(variant->prot & PROT_READ), vmflag(p, "rd"));
+		EXPECT_EQ(!!(variant->prot & PROT_WRITE), vmflag(p, "wr"));
+		EXPECT_EQ(!!(variant->prot & PROT_EXEC), vmflag(p, "ex"));
+		EXPECT_TRUE(vmflag(p, "mr"));
+		EXPECT_EQ(!(shared && rdonly), vmflag(p, "mw")) TH_LOG("%s", who);
+		EXPECT_EQ(!self->noexec[ref], vmflag(p, "me")) TH_LOG("%s", who);
+		EXPECT_EQ(shared, vmflag(p, "ms")) TH_LOG("%s", who);
+		EXPECT_EQ(shared && !rdonly, vmflag(p, "sh")) TH_LOG("%s", who);
+
+		/* Code stored by write() (file) or by a store (RWX) runs. */
+		if ((variant->prot & PROT_EXEC) &&
+		    (variant->kind == KIND_FILE || (variant->prot & PROT_WRITE))) {
+			int (*fn)(void) = (int (*)(void))(p + self->ps);
+
+			if (variant->kind == KIND_ANON)
+				memcpy(p + self->ps, code, sizeof(code));
+			EXPECT_EQ(42, fn()) TH_LOG("%s", who);
+		}
 
 		ret = mprotect(p, len, PROT_READ | PROT_WRITE);
-		if (refused) {
-			EXPECT_EQ(-1, ret);
+		if (shared && rdonly) {
+			EXPECT_EQ(-1, ret) TH_LOG("%s", who);
 			EXPECT_EQ(EACCES, errno);
 			EXPECT_EQ(SIGSEGV, poke(p, 7).sig);
+			EXPECT_EQ(SEGV_ACCERR, poke(p, 7).code);
 		} else {
-			EXPECT_EQ(0, ret);
-			EXPECT_EQ(0, poke(p + self->ps, 7).sig);
+			EXPECT_EQ(0, ret) TH_LOG("%s", who);
+			EXPECT_EQ(0, poke(p + 2 * self->ps, 7).sig);
+		}
+		ret = mprotect(p, len, PROT_READ | PROT_EXEC);
+		if (self->noexec[ref]) {
+			EXPECT_EQ(-1, ret) TH_LOG("%s", who);
+			EXPECT_EQ(EACCES, errno);
+		} else {
+			EXPECT_EQ(0, ret) TH_LOG("%s", who);
 		}
 		munmap(p, len);
 	}
-}
-
-/* Flags for this device only: none beyond the legacy set is supported. */
-FIXTURE(flags)
-{
-	int fd;
-	size_t ps;
-};
-
-FIXTURE_SETUP(flags)
-{
-	self->ps = page_size();
-	self->fd = backend_open(BACKEND_MMAPDEMO, NPAGES * self->ps);
-	if (self->fd < 0 && errno == ENOENT)
-		SKIP(return, "%s: no such device (module not loaded)", MD_PATH);
-	ASSERT_LE(0, self->fd);
-}
-
-FIXTURE_TEARDOWN(flags)
-{
-	close(self->fd);
-}
-
-#ifndef MAP_SYNC
-#define MAP_SYNC 0x80000
-#endif
-
-/* MAP_SHARED_VALIDATE refuses what it cannot honour: MAP_SYNC, unknown bits. */
-TEST_F(flags, validate_refuses_unsupported)
-{
-	size_t len = NPAGES * self->ps;
-	int prot = PROT_READ | PROT_WRITE;
-	void *p;
-
-	p = mmap(NULL, len, prot, MAP_SHARED_VALIDATE | MAP_SYNC, self->fd, 0);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(EOPNOTSUPP, errno);
-	p = mmap(NULL, len, prot, MAP_SHARED_VALIDATE | (1 << 10), self->fd, 0);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(EOPNOTSUPP, errno);
-
-	/* Plain MAP_SHARED ignores an unknown bit, as it always has. */
-	p = mmap(NULL, len, prot, MAP_SHARED | (1 << 10), self->fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	munmap(p, len);
-}
-
-/* A mapping type is required; an unknown one is EINVAL. */
-TEST_F(flags, type_required)
-{
-	size_t len = NPAGES * self->ps;
-
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, 0, self->fd, 0));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, 0x0b, self->fd, 0));
-	EXPECT_EQ(EINVAL, errno);
 }
 
 TEST_HARNESS_MAIN

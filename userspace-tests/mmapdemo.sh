@@ -30,7 +30,7 @@ fi
 export MMAPDEMO_KO="$ko"
 
 rc=0
-for t in file_test anon_test admit_test unload_test; do
+for t in file_test anon_test admit_test flags_test unload_test; do
 	"$dir/$t" || rc=1
 done
 

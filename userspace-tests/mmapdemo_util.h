@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -189,6 +190,140 @@ static inline bool maps_perms(const void *addr, char perms[5])
 			found = true;
 	fclose(f);
 	return found;
+}
+
+/*
+ * A device and its reference, by kind: the file device against a memfd, the
+ * anonymous-style device against /dev/zero.
+ */
+enum kind { KIND_FILE, KIND_ANON };
+
+static inline const char *kind_path(enum kind k, bool ref)
+{
+	if (k == KIND_FILE)
+		return ref ? "memfd" : MD_PATH;
+	return ref ? "/dev/zero" : MD_ANON_PATH;
+}
+
+/*
+ * Open the device of kind @k, or its reference if @ref, with @oflags
+ * (O_RDONLY, O_WRONLY or O_RDWR).  A file starts as @size zero bytes.
+ * Returns the fd, or -1 with errno (ENOENT: the module is not loaded).
+ */
+static inline int kind_open(enum kind k, bool ref, int oflags, uint64_t size)
+{
+	int fd, rw;
+
+	if (k == KIND_ANON)
+		return open(kind_path(k, ref), oflags | O_CLOEXEC);
+	rw = backend_open(ref ? BACKEND_MEMFD : BACKEND_MMAPDEMO, size);
+	if (rw < 0 || (oflags & O_ACCMODE) == O_RDWR)
+		return rw;
+	fd = reopen(rw, oflags);
+	close(rw);
+	return fd;
+}
+
+/* Does the filesystem holding @path forbid PROT_EXEC mappings (noexec)? */
+static inline bool path_noexec(const char *path)
+{
+	struct statvfs st;
+
+	return statvfs(path, &st) == 0 && (st.f_flag & ST_NOEXEC);
+}
+
+/*
+ * The value of field @name ("Rss", "VmFlags", ...) in the /proc/self/smaps
+ * entry of the VMA that holds @addr, copied to @buf (without the name and
+ * the padding).  False if there is no such VMA or field.
+ */
+static inline bool smaps_field(const void *addr, const char *name, char *buf,
+			       size_t len)
+{
+	unsigned long a = (unsigned long)addr, start, end;
+	size_t n = strlen(name);
+	bool in = false, found = false;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= start && a < end;
+			continue;
+		}
+		if (in && !strncmp(line, name, n) && line[n] == ':') {
+			const char *v = line + n + 1;
+			size_t vlen;
+
+			while (*v == ' ')
+				v++;
+			vlen = strcspn(v, "\n");
+			if (vlen >= len)
+				vlen = len - 1;
+			memcpy(buf, v, vlen);
+			buf[vlen] = '\0';
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* A size field of smaps ("Rss", "Anonymous", ...) in kB; -1 if absent. */
+static inline long smaps_kb(const void *addr, const char *name)
+{
+	char buf[64];
+
+	return smaps_field(addr, name, buf, sizeof(buf)) ? atol(buf) : -1;
+}
+
+/* Is the two-letter VmFlags mnemonic @flag set on the VMA holding @addr? */
+static inline bool vmflag(const void *addr, const char *flag)
+{
+	char flags[256];
+
+	if (!smaps_field(addr, "VmFlags", flags, sizeof(flags)))
+		return false;
+	for (char *f = strtok(flags, " "); f; f = strtok(NULL, " "))
+		if (!strcmp(f, flag))
+			return true;
+	return false;
+}
+
+/* /proc/self/pagemap bits (Documentation/admin-guide/mm/pagemap.rst) */
+#define PM_PRESENT	(1ULL << 63)
+#define PM_SWAP		(1ULL << 62)
+#define PM_FILE		(1ULL << 61)
+#define PM_EXCLUSIVE	(1ULL << 56)
+
+/* The pagemap entry of the page holding @addr (0 if unreadable). */
+static inline uint64_t pagemap(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e),
+		  (off_t)((uintptr_t)addr / page_size() * sizeof(e))) != sizeof(e))
+		e = 0;
+	close(fd);
+	return e;
+}
+
+/* How many of the @n pages from @addr are present in the page table. */
+static inline size_t pages_present(const void *addr, size_t n)
+{
+	size_t present = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (pagemap((const char *)addr + i * page_size()) & PM_PRESENT)
+			present++;
+	return present;
 }
 
 /*
