@@ -250,6 +250,8 @@ const struct file_operations mmapdemo_anon_fops = {
 	.llseek		= mmapdemo_anon_llseek,
 	.read_iter	= mmapdemo_anon_read_iter,
 	.write_iter	= mmapdemo_anon_write_iter,
+	/* msync(MS_SYNC) of a shared mapping: nothing to write back. */
+	.fsync		= noop_fsync,
 	.unlocked_ioctl	= mmapdemo_anon_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= mmapdemo_anon_mmap,

@@ -60,10 +60,15 @@ struct address_space *mmapdemo_buf_mapping(void)
 	return mmapdemo_inode->i_mapping;
 }
 
-/* Put a zeroed page at @index; one already there is left as it is. */
+/*
+ * Put a zeroed page at @index; one already there is left as it is.  A grow
+ * that userspace asks for may be large: when memory (or the memory cgroup)
+ * runs out, fail it with ENOMEM rather than invoke the OOM killer, quietly.
+ */
 static int mmapdemo_buf_add_page(struct address_space *mapping, pgoff_t index)
 {
-	gfp_t gfp = mapping_gfp_mask(mapping);
+	gfp_t gfp = mapping_gfp_mask(mapping) | __GFP_RETRY_MAYFAIL |
+		    __GFP_NOWARN;
 	struct folio *folio;
 	int err;
 
@@ -156,22 +161,33 @@ int mmapdemo_buf_set_size(loff_t size)
 }
 
 /*
- * Copy @len bytes between the buffer at @pos and @iter.  Each page is held
- * by a reference, not its lock: the copy may fault on a mapping of this very
- * page, and our fault handler takes the page lock.
+ * Copy @len bytes between the buffer at @pos and @iter.  A store adds each
+ * missing page as the copy reaches it, so that a huge write from a small
+ * buffer allocates no more than it copies.  Each page is held by a
+ * reference, not its lock: the copy may fault on a mapping of this very
+ * page, and our fault handler takes the page lock.  Returns the bytes
+ * copied, or an errno if none were.
  */
-static size_t mmapdemo_buf_copy(struct address_space *mapping, loff_t pos,
-				size_t len, struct iov_iter *iter, bool store)
+static ssize_t mmapdemo_buf_copy(struct address_space *mapping, loff_t pos,
+				 size_t len, struct iov_iter *iter, bool store)
 {
 	size_t done = 0;
+	int err = -EFAULT;
 
 	while (done < len) {
+		pgoff_t index = (pos + done) >> PAGE_SHIFT;
 		size_t offset = offset_in_page(pos + done);
 		size_t n = min_t(size_t, len - done, PAGE_SIZE - offset);
 		struct folio *folio;
 		size_t copied;
 
-		folio = mmapdemo_get_folio(mapping, (pos + done) >> PAGE_SHIFT);
+		folio = mmapdemo_get_folio(mapping, index);
+		if (IS_ERR(folio) && store) {
+			err = mmapdemo_buf_add_page(mapping, index);
+			if (err)
+				break;
+			folio = mmapdemo_get_folio(mapping, index);
+		}
 		if (IS_ERR(folio))
 			break;
 		if (store) {
@@ -182,69 +198,70 @@ static size_t mmapdemo_buf_copy(struct address_space *mapping, loff_t pos,
 		}
 		folio_put(folio);
 		done += copied;
-		if (copied < n)
+		if (copied < n) {
+			err = -EFAULT;
 			break;
+		}
 	}
-	return done;
+	return done ?: err;
 }
 
 ssize_t mmapdemo_buf_read(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct inode *inode = mmapdemo_inode;
+	ssize_t ret = 0;
 	loff_t size;
-	size_t len, done;
 
 	inode_lock_shared(inode);
 	size = i_size_read(inode);
-	if (iocb->ki_pos >= size || !iov_iter_count(to)) {
-		inode_unlock_shared(inode);
-		return 0;
+	if (iocb->ki_pos < size && iov_iter_count(to)) {
+		ret = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos,
+					min_t(loff_t, iov_iter_count(to),
+					      size - iocb->ki_pos), to, false);
+		if (ret > 0)
+			iocb->ki_pos += ret;
 	}
-	len = min_t(loff_t, iov_iter_count(to), size - iocb->ki_pos);
-	done = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos, len, to,
-				 false);
-	iocb->ki_pos += done;
 	inode_unlock_shared(inode);
-
-	return done ?: -EFAULT;
+	return ret;
 }
 
 ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = mmapdemo_inode;
 	loff_t size, end;
-	ssize_t len;
-	size_t done;
-	int err;
+	ssize_t ret;
 
 	inode_lock(inode);
 	/* O_APPEND, RLIMIT_FSIZE and EFBIG past max_size (our s_maxbytes). */
-	len = generic_write_checks(iocb, from);
-	if (len <= 0)
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
 		goto unlock;
 
 	size = i_size_read(inode);
-	end = iocb->ki_pos + len;
+	end = iocb->ki_pos + ret;
+	/* Clear the old tail, and fill a gap before the write with zeroes. */
 	if (end > size) {
-		err = mmapdemo_buf_extend(inode, size, end);
+		int err = mmapdemo_buf_extend(inode, size,
+					      max(size, iocb->ki_pos));
+
 		if (err) {
-			len = err;
+			ret = err;
 			goto unlock;
 		}
 	}
 
-	done = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos, len, from,
-				 true);
-	iocb->ki_pos += done;
-	if (done && iocb->ki_pos > size)
-		i_size_write(inode, iocb->ki_pos);
-	/* After a short copy, give back the new pages it did not reach. */
+	ret = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos, ret, from, true);
+	if (ret > 0) {
+		iocb->ki_pos += ret;
+		if (iocb->ki_pos > size)
+			i_size_write(inode, iocb->ki_pos);
+	}
+	/* After a short copy, give back the new pages it did not fill. */
 	if (end > i_size_read(inode))
 		truncate_inode_pages(inode->i_mapping, i_size_read(inode));
-	len = done ?: -EFAULT;
 unlock:
 	inode_unlock(inode);
-	return len;
+	return ret;
 }
 
 void mmapdemo_buf_info(struct mmapdemo_info *info)
