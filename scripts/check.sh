@@ -89,10 +89,6 @@ mkdir -p "$BUILD/tests"
 check "selftests build" "$LOGS/tests-build.log" \
 	make -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static
 
-# The guest's /run.sh: the kselftest loader, as a selftest run would call it.
-cat >"$LOGS/run.sh" <<'RUN'
-cd /mmapdemo && MMAPDEMO_KO=/mmapdemo/mmapdemo.ko ./mmapdemo.sh
-RUN
 
 summary=()
 for k in $KERNELS; do
@@ -103,8 +99,14 @@ for k in $KERNELS; do
 		result "selftests on $k" fail "no module was built"
 		continue
 	fi
+	# The guest's /run.sh: the kselftest loader, as a selftest run calls
+	# it.  On the debug kernel, tests that need its features must not skip.
+	{
+		[ "$k" = debug ] && echo "export MMAPDEMO_REQUIRE_DEBUG=1"
+		echo "cd /mmapdemo && MMAPDEMO_KO=/mmapdemo/mmapdemo.ko ./mmapdemo.sh"
+	} >"$vmdir/run.sh"
 	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$vmdir/initramfs.cpio.gz" \
-		"$LOGS/run.sh" "$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" \
+		"$vmdir/run.sh" "$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" \
 		"$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh:mmapdemo/mmapdemo.sh" ||
 		die "initramfs for $k"
 	t0=$(date +%s)

@@ -16,10 +16,13 @@ key=$( (cat "$fragment"; dpkg-query -W -f='${Version}' linux-source-6.12; gcc --
 	sha256sum | cut -c1-16)
 out=$CACHE/debug-kernel/$key
 
+# One build at a time: a second caller waits, then finds it built.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/debug-kernel.lock"
+flock 9
 if [ ! -f "$out/.built" ]; then
 	note "building the debug kernel in $out (about 5 minutes on 2 cores)" >&2
-	# One debug kernel is enough: drop those of older keys.
-	rm -rf "$CACHE/debug-kernel"
+	rm -rf "$out"
 	mkdir -p "$out"
 	kmake() {
 		make -s -C "$src" O="$out" ARCH=x86_64 "$@"
@@ -34,6 +37,8 @@ if [ ! -f "$out/.built" ]; then
 	[ -z "$missing" ] || die "options that did not stick: $missing"
 	kmake -j"$(nproc)" all >&2
 	touch "$out/.built"
+	# Keep this build and the one before it (a run may still use it).
+	ls -dt "$CACHE"/debug-kernel/*/ | tail -n +3 | xargs -r rm -rf
 fi
 echo "$out" >"$CACHE/debug-kernel.current"
 echo "$out"

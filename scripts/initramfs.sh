@@ -13,6 +13,7 @@ shift 2
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
+chmod 755 "$stage"
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$MMAPDEMO_TOP/scripts/guest-init.sh" "$stage/init"

@@ -44,6 +44,16 @@ INFO: task file_test:123 blocked for more than 120 seconds.
 watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [file_test:99]
 Kernel panic - not syncing: panic_on_warn set ...
 LINES
+# Inside a window a test announced, an OOM report's stack dump is expected;
+# any other report there, and a stack dump outside, still fail.
+oom='mmapdemo-selftest: expect oom-kill'
+printf '%s begin\nCall Trace:\n%s end\n' "$oom" "$oom" >"$tmp/log"
+expect "klog-check on an announced OOM report" 0 "$MMAPDEMO_TOP/scripts/klog-check.sh" "$tmp/log"
+printf '%s begin\nWARNING: CPU: 0\n%s end\n' "$oom" "$oom" >"$tmp/log"
+expect "klog-check on a warning during an OOM window" 1 "$MMAPDEMO_TOP/scripts/klog-check.sh" "$tmp/log"
+printf '%s begin\n%s end\nCall Trace:\n' "$oom" "$oom" >"$tmp/log"
+expect "klog-check on a stack dump after the window" 1 "$MMAPDEMO_TOP/scripts/klog-check.sh" "$tmp/log"
+
 if ls "$BUILD"/vm/*/console.log >/dev/null 2>&1; then
 	expect "klog-check on a clean boot" 0 "$MMAPDEMO_TOP/scripts/klog-check.sh" \
 		"$(ls "$BUILD"/vm/*/console.log | head -n 1)"

@@ -13,6 +13,15 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit $ksft_skip
 fi
 
+# What the kernel holds before and after, and kmemleak (debug kernels).
+meminfo() {
+	awk '/^(MemFree|Slab):/ { printf "%s %s kB  ", $1, $2 } END { print "" }' \
+		/proc/meminfo
+}
+kmemleak=/sys/kernel/debug/kmemleak
+[ -w $kmemleak ] && echo clear >$kmemleak
+echo "# memory before: $(meminfo)"
+
 ko=${MMAPDEMO_KO:-$dir/mmapdemo.ko}
 loaded_here=
 if [ -d /sys/module/mmapdemo ]; then
@@ -30,12 +39,28 @@ fi
 export MMAPDEMO_KO="$ko"
 
 rc=0
-for t in file_test anon_test admit_test flags_test unload_test; do
+# unload_test goes last: it reloads the module, and checks nothing is left.
+for t in file_test anon_test admit_test flags_test ops_test limits_test \
+	fault_inject_test hostile_test unload_test; do
 	"$dir/$t" || rc=1
 done
 
 if [ -n "$loaded_here" ] && ! rmmod mmapdemo; then
 	echo "# rmmod mmapdemo failed"
 	rc=1
+fi
+echo "# memory after:  $(meminfo)"
+if [ -n "$loaded_here" ] && [ -w $kmemleak ]; then
+	# kmemleak reports objects older than 5 s, found by two scans.
+	sleep 6
+	echo scan >$kmemleak
+	echo scan >$kmemleak
+	if [ -s $kmemleak ]; then
+		echo "# kmemleak found leaks:"
+		sed 's/^/# /' $kmemleak
+		rc=1
+	else
+		echo "# kmemleak: no leaks"
+	fi
 fi
 exit $rc

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -356,6 +357,30 @@ static inline void turn_wait(int fd)
 
 	if (read(fd, &c, 1) != 1)
 		_exit(98);
+}
+
+/*
+ * Open @path as @oflags in a child that dropped to user and group nobody:
+ * 0 if it may, 1 if EACCES, 90 or more on another failure.
+ */
+static inline int open_as_nobody(const char *path, int oflags)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return 99;
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(90);
+		if (open(path, oflags | O_CLOEXEC) >= 0)
+			_exit(0);
+		_exit(errno == EACCES ? 1 : 91);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 98;
+	return WEXITSTATUS(status);
 }
 
 /* Wait for @pid; its exit status, or 128 + the signal that killed it. */

@@ -16,6 +16,7 @@ static int try_unload(void)
 	return syscall(SYS_delete_module, "mmapdemo", O_NONBLOCK);
 }
 
+/* Map the first page of the file device, with a size of one page. */
 static void *map_and_close(int type)
 {
 	int fd = open(MD_PATH, O_RDWR | O_CLOEXEC);
@@ -23,6 +24,10 @@ static void *map_and_close(int type)
 
 	if (fd < 0)
 		return MAP_FAILED;
+	if (md_set_size(fd, page_size())) {
+		close(fd);
+		return MAP_FAILED;
+	}
 	p = mmap(NULL, page_size(), PROT_READ | PROT_WRITE, type, fd, 0);
 	close(fd);
 	return p;
@@ -121,12 +126,14 @@ static void param(const char *name, char *buf, size_t len)
 /* The parameters the module runs with now, as insmod arguments. */
 static void current_params(char *buf, size_t len)
 {
-	char size[32], max[32], mode[16];
+	char size[32], max[32], mode[16], amode[16];
 
 	param("size", size, sizeof(size));
 	param("max_size", max, sizeof(max));
 	param("mode", mode, sizeof(mode));
-	snprintf(buf, len, "size=%s max_size=%s mode=%s", size, max, mode);
+	param("anon_mode", amode, sizeof(amode));
+	snprintf(buf, len, "size=%s max_size=%s mode=%s anon_mode=%s", size,
+		 max, mode, amode);
 }
 
 /* Load $MMAPDEMO_KO with @params: 0, or -1 with errno. */
@@ -145,7 +152,7 @@ static int load(const char *params)
 /* With the last mapping gone, rmmod succeeds; then load it back. */
 TEST_F(unload, accepted_after_munmap)
 {
-	char params[128];
+	char params[160];
 	unsigned char *p;
 
 	if (!getenv("MMAPDEMO_KO"))
@@ -175,7 +182,7 @@ TEST_F(unload, bad_parameters_refused)
 		"mode=01777",			/* more than permission bits */
 		"size=-1",
 	};
-	char params[128];
+	char params[160];
 
 	if (!getenv("MMAPDEMO_KO"))
 		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
@@ -201,7 +208,7 @@ TEST_F(unload, bad_parameters_refused)
 TEST_F(unload, parameters_take_effect)
 {
 	size_t ps = page_size();
-	char params[128], small[128];
+	char params[160], small[128];
 	unsigned char buf[4096] = { 0 };
 	struct mmapdemo_info info;
 	struct stat st;
@@ -211,12 +218,20 @@ TEST_F(unload, parameters_take_effect)
 		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
 	current_params(params, sizeof(params));
 	ASSERT_EQ(0, try_unload());
-	snprintf(small, sizeof(small), "size=%zu max_size=%zu mode=0640",
-		 3 * ps + 5, 8 * ps);
+	snprintf(small, sizeof(small),
+		 "size=%zu max_size=%zu mode=0644 anon_mode=0600", 3 * ps + 5,
+		 8 * ps);
 	ASSERT_EQ(0, load(small));
 
 	ASSERT_EQ(0, stat(MD_PATH, &st));
-	EXPECT_EQ(0640u, st.st_mode & 07777);
+	EXPECT_EQ(0644u, st.st_mode & 07777);
+	ASSERT_EQ(0, stat(MD_ANON_PATH, &st));
+	EXPECT_EQ(0600u, st.st_mode & 07777);
+	if (!geteuid()) {
+		EXPECT_EQ(0, open_as_nobody(MD_PATH, O_RDONLY));
+		EXPECT_EQ(1, open_as_nobody(MD_PATH, O_RDWR));
+		EXPECT_EQ(1, open_as_nobody(MD_ANON_PATH, O_RDONLY));
+	}
 	fd = open(MD_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, md_info(fd, &info));
@@ -241,6 +256,74 @@ TEST_F(unload, parameters_take_effect)
 
 	ASSERT_EQ(0, try_unload());
 	ASSERT_EQ(0, load(params));
+}
+
+/* Map and touch both kinds on both devices, then unmap: a full cycle. */
+static int use_devices(void)
+{
+	const char *paths[] = { MD_PATH, MD_ANON_PATH };
+	int types[] = { MAP_SHARED, MAP_PRIVATE };
+
+	for (int i = 0; i < 2; i++) {
+		int fd = open(paths[i], O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			return -1;
+		for (int t = 0; t < 2; t++) {
+			unsigned char *p = mmap(NULL, 2 * page_size(),
+						PROT_READ | PROT_WRITE,
+						types[t], fd, 0);
+
+			if (p == MAP_FAILED)
+				return -1;
+			p[0] = 1;
+			if (p[page_size()])
+				return -1;
+			munmap(p, 2 * page_size());
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/* 100 load/unload cycles with mappings made and torn down in between. */
+TEST_F_TIMEOUT(unload, cycles, 600)
+{
+	char params[160];
+
+	if (!getenv("MMAPDEMO_KO"))
+		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
+	current_params(params, sizeof(params));
+	for (int i = 0; i < 100; i++) {
+		ASSERT_EQ(0, use_devices()) TH_LOG("cycle %d", i);
+		ASSERT_EQ(0, try_unload()) TH_LOG("cycle %d: %s", i, strerror(errno));
+		ASSERT_EQ(0, load(params)) TH_LOG("cycle %d: %s", i, strerror(errno));
+	}
+}
+
+/*
+ * At the end of the suite nothing is left behind: no mapping of either
+ * device, no page of an anonymous-style object, and once the buffer is
+ * shrunk to nothing, no page of it either.  (The loader then unloads the
+ * module and, where there is kmemleak, scans for leaks.)
+ */
+TEST_F(unload, nothing_left)
+{
+	struct mmapdemo_info info;
+	int fd = open(MD_PATH, O_RDWR | O_CLOEXEC);
+	int afd = open(MD_ANON_PATH, O_RDONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, afd);
+	ASSERT_EQ(0, md_info(afd, &info));
+	EXPECT_EQ(0ULL, info.nr_mappings);
+	EXPECT_EQ(0ULL, info.nr_pages);
+	ASSERT_EQ(0, md_set_size(fd, 0));
+	ASSERT_EQ(0, md_info(fd, &info));
+	EXPECT_EQ(0ULL, info.nr_mappings);
+	EXPECT_EQ(0ULL, info.nr_pages);
+	close(fd);
+	close(afd);
 }
 
 TEST_HARNESS_MAIN
