@@ -27,13 +27,7 @@
 #include <linux/xarray.h>
 
 #include "mmapdemo.h"
-
-static DEFINE_PER_CPU(struct mmapdemo_fault_counts, mmapdemo_anon_faults);
-
-static struct mmapdemo_stats mmapdemo_anon_stats = {
-	.faults		= &mmapdemo_anon_faults,
-	.nr_mappings	= ATOMIC_LONG_INIT(0),
-};
+#include "mmapdemo_trace.h"
 
 /* Pages held by all shared objects, for MMAPDEMO_IOC_GET_INFO. */
 static atomic_long_t mmapdemo_anon_nr_pages = ATOMIC_LONG_INIT(0);
@@ -78,7 +72,8 @@ static void mmapdemo_anon_vma_open(struct vm_area_struct *vma)
 
 	if (obj)
 		refcount_inc(&obj->refs);
-	atomic_long_inc(&mmapdemo_anon_stats.nr_mappings);
+	atomic_long_inc(&mmapdemo_anon_dev.nr_mappings);
+	trace_mmapdemo_vma_open(MMAPDEMO_DEV_ANON, vma);
 }
 
 /* The last VMA of an object frees it and its pages. */
@@ -88,7 +83,8 @@ static void mmapdemo_anon_vma_close(struct vm_area_struct *vma)
 
 	if (obj)
 		mmapdemo_anon_put(obj);
-	atomic_long_dec(&mmapdemo_anon_stats.nr_mappings);
+	atomic_long_dec(&mmapdemo_anon_dev.nr_mappings);
+	trace_mmapdemo_vma_close(MMAPDEMO_DEV_ANON, vma);
 }
 
 /* The object's page at @index, allocated zeroed on the first touch. */
@@ -125,22 +121,29 @@ static vm_fault_t mmapdemo_anon_shared_fault(struct vm_fault *vmf)
 {
 	struct mmapdemo_anon *obj = vmf->vma->vm_private_data;
 	struct page *page;
+	vm_fault_t ret = 0;
 
 	/*
 	 * As with /dev/zero, the object covers offsets 0 to its size: beyond
 	 * it, as after an mremap() that grew the mapping, a shared mapping has
 	 * no memory, and the access gets SIGBUS.
 	 */
-	if (vmf->pgoff >= obj->nr_pages)
-		return VM_FAULT_SIGBUS;
+	if (vmf->pgoff >= obj->nr_pages) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
 	page = mmapdemo_anon_page(obj, vmf->pgoff);
-	if (!page)
-		return VM_FAULT_OOM;
+	if (!page) {
+		ret = VM_FAULT_OOM;
+		goto out;
+	}
 
-	mmapdemo_count_fault(&mmapdemo_anon_stats, vmf);
+	mmapdemo_count_fault(&mmapdemo_anon_dev, vmf);
 	get_page(page);
 	vmf->page = page;
-	return 0;
+out:
+	trace_mmapdemo_fault(MMAPDEMO_DEV_ANON, vmf, ret, !ret);
+	return ret;
 }
 
 /*
@@ -154,9 +157,12 @@ static vm_fault_t mmapdemo_anon_shared_fault(struct vm_fault *vmf)
  */
 static vm_fault_t mmapdemo_anon_private_fault(struct vm_fault *vmf)
 {
-	mmapdemo_count_fault(&mmapdemo_anon_stats, vmf);
+	mmapdemo_count_fault(&mmapdemo_anon_dev, vmf);
 	get_page(mmapdemo_zero_page);
 	vmf->page = mmapdemo_zero_page;
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		trace_mmapdemo_cow(MMAPDEMO_DEV_ANON, vmf, vmf->page);
+	trace_mmapdemo_fault(MMAPDEMO_DEV_ANON, vmf, 0, 1);
 	return 0;
 }
 
@@ -194,7 +200,8 @@ static int mmapdemo_anon_mmap(struct file *file, struct vm_area_struct *vma)
 	} else {
 		vma->vm_ops = &mmapdemo_anon_private_vm_ops;
 	}
-	atomic_long_inc(&mmapdemo_anon_stats.nr_mappings);
+	atomic_long_inc(&mmapdemo_anon_dev.nr_mappings);
+	trace_mmapdemo_mmap(MMAPDEMO_DEV_ANON, vma);
 	return 0;
 }
 
@@ -235,17 +242,12 @@ static loff_t mmapdemo_anon_llseek(struct file *file, loff_t offset,
 static long mmapdemo_anon_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg)
 {
-	struct mmapdemo_info info = {};
-
 	if (cmd != MMAPDEMO_IOC_GET_INFO)
 		return -ENOTTY;
-	info.nr_pages = atomic_long_read(&mmapdemo_anon_nr_pages);
-	mmapdemo_stats_read(&mmapdemo_anon_stats, &info);
-	return copy_to_user((void __user *)arg, &info, sizeof(info)) ?
-		-EFAULT : 0;
+	return mmapdemo_ioctl_get_info(&mmapdemo_anon_dev, (void __user *)arg);
 }
 
-const struct file_operations mmapdemo_anon_fops = {
+static const struct file_operations mmapdemo_anon_fops = {
 	.owner		= THIS_MODULE,
 	.llseek		= mmapdemo_anon_llseek,
 	.read_iter	= mmapdemo_anon_read_iter,
@@ -255,6 +257,24 @@ const struct file_operations mmapdemo_anon_fops = {
 	.unlocked_ioctl	= mmapdemo_anon_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= mmapdemo_anon_mmap,
+};
+
+static void mmapdemo_anon_info(struct mmapdemo_info *info)
+{
+	info->nr_pages = atomic_long_read(&mmapdemo_anon_nr_pages);
+}
+
+static DEFINE_PER_CPU(struct mmapdemo_counts, mmapdemo_anon_counts);
+
+struct mmapdemo_dev mmapdemo_anon_dev = {
+	.misc = {
+		.minor	= MISC_DYNAMIC_MINOR,
+		.name	= "mmapdemo-anon",
+		.fops	= &mmapdemo_anon_fops,
+	},
+	.counts		= &mmapdemo_anon_counts,
+	.nr_mappings	= ATOMIC_LONG_INIT(0),
+	.fill_info	= mmapdemo_anon_info,
 };
 
 int mmapdemo_anon_init(void)

@@ -27,8 +27,8 @@
 #include <linux/sched/signal.h>
 #include <linux/uio.h>
 
-#include "compat.h"
 #include "mmapdemo.h"
+#include "mmapdemo_trace.h"
 
 #define MMAPDEMO_FS_MAGIC	0x6d6d6170	/* "mmap" */
 
@@ -157,6 +157,7 @@ int mmapdemo_buf_set_size(loff_t size)
 		truncate_setsize(inode, size);
 	}
 	inode_unlock(inode);
+	trace_mmapdemo_resize(old, size, err);
 	return err;
 }
 

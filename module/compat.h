@@ -9,6 +9,7 @@
 #define MMAPDEMO_COMPAT_H
 
 #include <linux/err.h>
+#include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/version.h>
 
@@ -31,6 +32,13 @@ static inline struct folio *mmapdemo_lock_folio(struct address_space *mapping,
 #else
 #define mmapdemo_get_folio	filemap_get_folio
 #define mmapdemo_lock_folio	filemap_lock_folio
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+/* Faults hold only mmap_lock before 6.4, which added per-VMA locks. */
+#define MMAPDEMO_FAULT_FLAG_VMA_LOCK	0
+#else
+#define MMAPDEMO_FAULT_FLAG_VMA_LOCK	FAULT_FLAG_VMA_LOCK
 #endif
 
 #endif /* MMAPDEMO_COMPAT_H */

@@ -38,14 +38,11 @@ static long mmapdemo_file_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
-	struct mmapdemo_info info = {};
 	u64 size;
 
 	switch (cmd) {
 	case MMAPDEMO_IOC_GET_INFO:
-		mmapdemo_buf_info(&info);
-		mmapdemo_stats_read(&mmapdemo_file_stats, &info);
-		return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+		return mmapdemo_ioctl_get_info(&mmapdemo_file_dev, argp);
 	case MMAPDEMO_IOC_SET_SIZE:
 		/* As for write(): only an fd open for writing may resize. */
 		if (!(file->f_mode & FMODE_WRITE))
@@ -60,7 +57,7 @@ static long mmapdemo_file_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
-const struct file_operations mmapdemo_file_fops = {
+static const struct file_operations mmapdemo_file_fops = {
 	.owner		= THIS_MODULE,
 	.open		= mmapdemo_file_open,
 	.llseek		= mmapdemo_file_llseek,
@@ -71,4 +68,17 @@ const struct file_operations mmapdemo_file_fops = {
 	.unlocked_ioctl	= mmapdemo_file_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= mmapdemo_file_mmap,
+};
+
+static DEFINE_PER_CPU(struct mmapdemo_counts, mmapdemo_file_counts);
+
+struct mmapdemo_dev mmapdemo_file_dev = {
+	.misc = {
+		.minor	= MISC_DYNAMIC_MINOR,
+		.name	= "mmapdemo",
+		.fops	= &mmapdemo_file_fops,
+	},
+	.counts		= &mmapdemo_file_counts,
+	.nr_mappings	= ATOMIC_LONG_INIT(0),
+	.fill_info	= mmapdemo_buf_info,
 };

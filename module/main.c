@@ -8,7 +8,8 @@
  *   /dev/mmapdemo-anon  anonymous-style memory, like /dev/zero, for anonymous
  *                       MAP_SHARED and MAP_PRIVATE mappings
  *
- * This file holds the module parameters, the counters and registration.
+ * This file holds the module parameters and registers the nodes; it also
+ * instantiates the tracepoints of mmapdemo_trace.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,6 +19,9 @@
 #include <linux/sysfs.h>
 
 #include "mmapdemo.h"
+
+#define CREATE_TRACE_POINTS
+#include "mmapdemo_trace.h"
 
 static unsigned long long size = SZ_1M;
 module_param(size, ullong, 0444);
@@ -67,37 +71,23 @@ module_param_cb(anon_mode, &mmapdemo_mode_ops, &anon_mode, 0444);
 MODULE_PARM_DESC(anon_mode,
 		 "permissions of /dev/mmapdemo-anon, octal (default 0666)");
 
-void mmapdemo_stats_read(struct mmapdemo_stats *stats,
-			 struct mmapdemo_info *info)
+/* The nodes, and the node mode each takes from its parameter. */
+static struct mmapdemo_dev *const mmapdemo_devs[] = {
+	&mmapdemo_file_dev,
+	&mmapdemo_anon_dev,
+};
+
+static const umode_t *const mmapdemo_modes[] = { &mode, &anon_mode };
+
+static void mmapdemo_deregister(int n)
 {
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		const struct mmapdemo_fault_counts *c;
-
-		c = per_cpu_ptr(stats->faults, cpu);
-		info->read_faults += READ_ONCE(c->read);
-		info->write_faults += READ_ONCE(c->write);
-		info->cow_faults += READ_ONCE(c->cow);
-	}
-	info->nr_mappings = atomic_long_read(&stats->nr_mappings);
+	while (n--)
+		misc_deregister(&mmapdemo_devs[n]->misc);
 }
-
-static struct miscdevice mmapdemo_file_misc = {
-	.minor	= MISC_DYNAMIC_MINOR,
-	.name	= "mmapdemo",
-	.fops	= &mmapdemo_file_fops,
-};
-
-static struct miscdevice mmapdemo_anon_misc = {
-	.minor	= MISC_DYNAMIC_MINOR,
-	.name	= "mmapdemo-anon",
-	.fops	= &mmapdemo_anon_fops,
-};
 
 static int __init mmapdemo_init(void)
 {
-	int err;
+	int err, i;
 
 	if (size > max_size || max_size > MAX_LFS_FILESIZE) {
 		pr_err("need size <= max_size <= %lld\n", MAX_LFS_FILESIZE);
@@ -111,19 +101,21 @@ static int __init mmapdemo_init(void)
 	if (err)
 		goto free_buffer;
 
-	mmapdemo_file_misc.mode = mode;
-	err = misc_register(&mmapdemo_file_misc);
-	if (err)
-		goto free_anon;
-	mmapdemo_anon_misc.mode = anon_mode;
-	err = misc_register(&mmapdemo_anon_misc);
-	if (err)
-		goto deregister_file;
+	mmapdemo_stats_init(mmapdemo_devs, ARRAY_SIZE(mmapdemo_devs));
+	for (i = 0; i < ARRAY_SIZE(mmapdemo_devs); i++) {
+		struct miscdevice *misc = &mmapdemo_devs[i]->misc;
+
+		misc->mode = *mmapdemo_modes[i];
+		misc->groups = mmapdemo_attr_groups;
+		err = misc_register(misc);
+		if (err)
+			goto deregister;
+	}
 	return 0;
 
-deregister_file:
-	misc_deregister(&mmapdemo_file_misc);
-free_anon:
+deregister:
+	mmapdemo_deregister(i);
+	mmapdemo_stats_exit();
 	mmapdemo_anon_exit();
 free_buffer:
 	mmapdemo_buf_exit();
@@ -136,8 +128,8 @@ free_buffer:
  */
 static void __exit mmapdemo_exit(void)
 {
-	misc_deregister(&mmapdemo_anon_misc);
-	misc_deregister(&mmapdemo_file_misc);
+	mmapdemo_stats_exit();
+	mmapdemo_deregister(ARRAY_SIZE(mmapdemo_devs));
 	mmapdemo_anon_exit();
 	mmapdemo_buf_exit();
 }

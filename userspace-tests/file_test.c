@@ -8,6 +8,8 @@
  * what Linux does.  The "dev" tests cover what only the device has: its
  * counters, its ioctls and its size limit.
  */
+#include <sys/utsname.h>
+
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
 
@@ -563,19 +565,63 @@ TEST_F(dev, mmap_allocates_nothing)
 	EXPECT_EQ(a.nr_mappings, info(self->fd).nr_mappings);
 }
 
+/* @n pages of address space aligned to 2 MiB: inside one page table. */
+static unsigned char *map_aligned(int fd, size_t n, int type)
+{
+	size_t len = n * page_size(), align = 2UL << 20;
+	unsigned char *r, *p;
+
+	r = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (r == MAP_FAILED)
+		return r;
+	p = (unsigned char *)(((uintptr_t)r + align - 1) & ~(align - 1));
+	return mmap(p, len, PROT_READ | PROT_WRITE, type | MAP_FIXED, fd, 0);
+}
+
+/* Write @val to /sys/kernel/debug/fault_around_bytes; the old value. */
+static long fault_around_bytes(long val)
+{
+	const char *path = "/sys/kernel/debug/fault_around_bytes";
+	char buf[32] = "";
+	long old = -1;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		old = atol(buf);
+	close(fd);
+	if (val < 0)
+		return old;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	snprintf(buf, sizeof(buf), "%ld", val);
+	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
+		old = -1;
+	if (fd >= 0)
+		close(fd);
+	return old;
+}
+
 /*
- * The first touch of each page faults once, on the path its access picks:
- * read, shared write or copy-on-write.  A private page first read and then
- * written is copied by the core without asking the driver.
+ * Without fault-around, the first touch of each page faults once, on the
+ * path its access picks: read, shared write or copy-on-write; later touches
+ * do not fault.  A private page first read and then written is copied by
+ * the core without asking the driver.
  */
 TEST_F(dev, first_touch_faults_once)
 {
 	size_t ps = self->ps;
 	struct mmapdemo_info a, b;
 	unsigned char *s, *p;
+	long old = fault_around_bytes(-1);
 
-	s = map(self->fd, 8 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	p = map(self->fd, 8 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	if (old < 0)
+		SKIP(return, "no debugfs fault_around_bytes to turn it off");
+	ASSERT_EQ(old, fault_around_bytes(ps));
+	s = map_aligned(self->fd, 8, MAP_SHARED);
+	p = map_aligned(self->fd, 8, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, s);
 	ASSERT_NE(MAP_FAILED, p);
 
@@ -590,8 +636,9 @@ TEST_F(dev, first_touch_faults_once)
 		for (size_t i = 4; i < 8; i++)
 			s[i * ps] = 1;
 	a = info(self->fd);
-	EXPECT_EQ(b.write_faults + 4, a.write_faults);
 	EXPECT_EQ(b.read_faults, a.read_faults);
+	/* A write maps a window at once: here pages 4 to 7, one fault. */
+	EXPECT_EQ(b.write_faults + 1, a.write_faults);
 
 	p[0] = 1;		/* copy-on-write in the fault */
 	p[0] = 2;
@@ -601,8 +648,76 @@ TEST_F(dev, first_touch_faults_once)
 	EXPECT_EQ(a.cow_faults + 1, b.cow_faults);
 	EXPECT_EQ(a.read_faults + 1, b.read_faults);
 	EXPECT_EQ(a.write_faults, b.write_faults);
+	EXPECT_EQ(a.around_windows + 0, b.around_windows);
 	munmap(s, 8 * ps);
 	munmap(p, 8 * ps);
+	fault_around_bytes(old);
+}
+
+/*
+ * With fault-around (16 pages by default), a read fault maps its whole
+ * aligned window from the page cache without calling the fault handler,
+ * and a first write to a shared mapping does the same through the handler:
+ * 32 pages read, then 32 pages written, take two windows each.
+ */
+TEST_F(dev, fault_around_windows)
+{
+	size_t ps = self->ps, window;
+	struct mmapdemo_info a, b;
+	long bytes = fault_around_bytes(-1);
+	unsigned char *s;
+
+	ASSERT_EQ(0, md_set_size(self->fd, 64 * ps));
+	window = bytes > 0 ? (size_t)bytes / ps : 16;
+	if (window != 16)
+		SKIP(return, "fault_around_bytes is %ld, not the default", bytes);
+	s = map_aligned(self->fd, 64, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, s);
+
+	a = info(self->fd);
+	for (size_t i = 0; i < 32; i++)
+		EXPECT_EQ(0, s[i * ps]);
+	b = info(self->fd);
+	EXPECT_EQ(a.read_faults, b.read_faults);
+	EXPECT_EQ(a.around_windows + 2, b.around_windows);
+	EXPECT_EQ(a.around_pages + 2 * window, b.around_pages);
+	EXPECT_EQ(32UL, pages_present(s, 64));
+
+	for (size_t i = 32; i < 64; i++)
+		s[i * ps] = 1;
+	a = info(self->fd);
+	EXPECT_EQ(b.write_faults + 2, a.write_faults);
+	EXPECT_EQ(b.around_windows + 2, a.around_windows);
+	EXPECT_EQ(64UL, pages_present(s, 64));
+	/* Only the pages written hold the store, of course. */
+	EXPECT_EQ(0, s[31 * ps + 1]);
+	munmap(s, 64 * ps);
+}
+
+/*
+ * With ->map_pages, Linux 6.4 and later serve our faults under the VMA's
+ * own lock; before, every fault holds mmap_lock.  The first copy-on-write
+ * of a VMA still retries under mmap_lock (it sets up the anon_vma).
+ */
+TEST_F(dev, faults_under_vma_lock)
+{
+	size_t ps = self->ps;
+	struct mmapdemo_info a, b;
+	unsigned char *s;
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	uname(&u);
+	sscanf(u.release, "%d.%d", &major, &minor);
+	s = map_aligned(self->fd, 16, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, s);
+	a = info(self->fd);
+	s[0] = 1;
+	b = info(self->fd);
+	EXPECT_EQ(a.write_faults + 1, b.write_faults);
+	EXPECT_EQ(a.vma_lock_faults + (major > 6 || (major == 6 && minor >= 4)),
+		  b.vma_lock_faults);
+	munmap(s, 16 * ps);
 }
 
 /* Splits and forks add VMAs, and so mappings; unmapping removes them. */

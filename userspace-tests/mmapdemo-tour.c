@@ -28,11 +28,12 @@ static void step(const char *what)
 		perror("MMAPDEMO_IOC_GET_INFO");
 		exit(1);
 	}
-	printf("%-52s faults: +%llu read +%llu write +%llu cow  pages %llu  mappings %llu\n",
+	printf("%-52s faults: +%llu read +%llu write +%llu cow +%llu around  pages %llu  mappings %llu\n",
 	       what,
 	       (unsigned long long)(now.read_faults - last.read_faults),
 	       (unsigned long long)(now.write_faults - last.write_faults),
 	       (unsigned long long)(now.cow_faults - last.cow_faults),
+	       (unsigned long long)(now.around_windows - last.around_windows),
 	       (unsigned long long)now.nr_pages,
 	       (unsigned long long)now.nr_mappings);
 	last = now;
@@ -60,7 +61,9 @@ int main(void)
 			strerror(errno));
 		return 1;
 	}
-	if (ioctl(fd, MMAPDEMO_IOC_SET_SIZE, &size)) {
+	/* Through zero, so that the tour starts from fresh pages. */
+	if (ioctl(fd, MMAPDEMO_IOC_SET_SIZE, &(uint64_t){ 0 }) ||
+	    ioctl(fd, MMAPDEMO_IOC_SET_SIZE, &size)) {
 		perror("MMAPDEMO_IOC_SET_SIZE");
 		return 1;
 	}

@@ -47,9 +47,6 @@
  *    holds its pages in a page cache; the anon device's object does not.
  *  - pagemap, smaps, mlock: the device's zero page is an ordinary page:
  *    PM_FILE, counted in Rss (and Pss, so Locked); the kernel's is neither.
- *  - pagemap: a read fault on the memfd also maps the neighbouring pages
- *    of its page cache (fault-around, shmem's ->map_pages); the device maps
- *    one page per fault.
  *  - mremap_move, mremap_alias, mremap_grow: the maps offset column of a
  *    moved zero-backed read-only VMA (see moved_offset()).
  */
@@ -1508,10 +1505,9 @@ TEST_F(ops, process_vm)
  * /proc/self/pagemap after a load and after a store: present; PM_FILE for
  * a page that is not anonymous (see pm_file()); a private store makes a
  * copy, so the page frame changes (seen as root only), a shared one does
- * not.  A read fault maps one page on the device, which has no
- * ->map_pages; the memfd's (filemap_map_pages(), "fault-around") also maps
- * the neighbouring pages of the file that are in its page cache, here all
- * of them: an intended difference, documented.
+ * not.  A read fault on a file, the device's or the memfd's, also maps
+ * the neighbouring pages of its page cache (->map_pages, "fault-around"):
+ * here all of them.
  */
 TEST_F(ops, pagemap)
 {
@@ -1531,8 +1527,8 @@ TEST_F(ops, pagemap)
 		WANT(pm_file(st, s), !!(e1 & PM_FILE));
 		WANT(pm_exclusive(st, s, variant->populate ? NPAGES : 1),
 		     !!(e1 & PM_EXCLUSIVE));
-		around = variant->populate ? NPAGES :
-			 variant->kind == KIND_FILE && s->ref ? NPAGES : 1;
+		around = variant->populate || variant->kind == KIND_FILE ?
+			 NPAGES : 1;
 		WANT(around, pages_present(p, NPAGES));
 
 		if (!put(variant, s, p, 0, 'S')) {

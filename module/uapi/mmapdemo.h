@@ -22,9 +22,16 @@
  * @write_faults: writes to shared mappings that reached the fault handler
  * @cow_faults: writes to private mappings that reached the fault handler
  *	(the core then copies the page the handler returned)
+ * @around_windows: windows of pages mapped around a fault in one go: the
+ *	core's read fault-around, and /dev/mmapdemo's write batches.  A read
+ *	fault it resolves never reaches the fault handler.
+ * @around_pages: pages those windows spanned
+ * @vma_lock_faults: faults served holding only the per-VMA lock rather
+ *	than mmap_lock (Linux 6.4 and later)
+ * @huge_faults: 2 MiB mappings installed by a huge fault handler
  * @reserved: zero; room for later counters without a new ioctl number
  *
- * The fault counters only ever grow; compare two readings.
+ * The event counters only ever grow; compare two readings.
  */
 struct mmapdemo_info {
 	__u64 size;
@@ -34,7 +41,11 @@ struct mmapdemo_info {
 	__u64 read_faults;
 	__u64 write_faults;
 	__u64 cow_faults;
-	__u64 reserved[9];
+	__u64 around_windows;
+	__u64 around_pages;
+	__u64 vma_lock_faults;
+	__u64 huge_faults;
+	__u64 reserved[5];
 };
 
 #define MMAPDEMO_IOC_MAGIC	0xBD

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmapdemo's tracepoints, under events/mmapdemo/ in tracefs:
+ *
+ *   mmapdemo_mmap        an mmap() of a node, before the first fault
+ *   mmapdemo_vma_open    a new VMA from a fork, a split or an mremap() move
+ *   mmapdemo_vma_close   a VMA going away
+ *   mmapdemo_fault       a fault handler's call: access, outcome, pages
+ *   mmapdemo_map_pages   a window of pages mapped around a fault
+ *   mmapdemo_cow         a page handed to the core to copy (private write)
+ *   mmapdemo_resize      a resize of /dev/mmapdemo
+ *
+ *   echo 1 > /sys/kernel/tracing/events/mmapdemo/enable
+ *   cat /sys/kernel/tracing/trace_pipe
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM mmapdemo
+
+#if !defined(MMAPDEMO_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define MMAPDEMO_TRACE_H
+
+#include <linux/mm.h>
+#include <linux/tracepoint.h>
+
+/* Which node: numbers, not name strings, so records outlive the module. */
+#define MMAPDEMO_DEV_FILE	0
+#define MMAPDEMO_DEV_ANON	1
+
+#define mmapdemo_show_dev(d)						\
+	__print_symbolic(d, { MMAPDEMO_DEV_FILE, "mmapdemo" },		\
+			 { MMAPDEMO_DEV_ANON, "mmapdemo-anon" })
+
+#define mmapdemo_show_access(flags, vm_flags)				\
+	(!((flags) & FAULT_FLAG_WRITE) ? "read" :			\
+	 ((vm_flags) & VM_SHARED) ? "write" : "cow")
+
+#define MMAPDEMO_VM_FAULT(flag) { (__force unsigned long)VM_FAULT_##flag, #flag }
+
+#define mmapdemo_show_fault(ret)					\
+	__print_flags(ret, "|", MMAPDEMO_VM_FAULT(OOM),			\
+		      MMAPDEMO_VM_FAULT(SIGBUS), MMAPDEMO_VM_FAULT(NOPAGE), \
+		      MMAPDEMO_VM_FAULT(LOCKED), MMAPDEMO_VM_FAULT(RETRY), \
+		      MMAPDEMO_VM_FAULT(FALLBACK))
+
+TRACE_EVENT(mmapdemo_mmap,
+	    TP_PROTO(int dev, struct vm_area_struct *vma),
+	    TP_ARGS(dev, vma),
+	    TP_STRUCT__entry(__field(int, dev)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(unsigned long, pgoff)
+			     __field(bool, shared)),
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->start = vma->vm_start;
+			   __entry->end = vma->vm_end;
+			   __entry->pgoff = vma->vm_pgoff;
+			   __entry->shared = vma->vm_flags & VM_SHARED;),
+	    TP_printk("%s %#lx-%#lx pgoff %#lx %s",
+		      mmapdemo_show_dev(__entry->dev), __entry->start,
+		      __entry->end, __entry->pgoff,
+		      __entry->shared ? "shared" : "private")
+);
+
+DECLARE_EVENT_CLASS(mmapdemo_vma,
+		    TP_PROTO(int dev, struct vm_area_struct *vma),
+		    TP_ARGS(dev, vma),
+		    TP_STRUCT__entry(__field(int, dev)
+				     __field(unsigned long, start)
+				     __field(unsigned long, end)
+				     __field(unsigned long, pgoff)),
+		    TP_fast_assign(__entry->dev = dev;
+				   __entry->start = vma->vm_start;
+				   __entry->end = vma->vm_end;
+				   __entry->pgoff = vma->vm_pgoff;),
+		    TP_printk("%s %#lx-%#lx pgoff %#lx",
+			      mmapdemo_show_dev(__entry->dev), __entry->start,
+			      __entry->end, __entry->pgoff)
+);
+
+DEFINE_EVENT(mmapdemo_vma, mmapdemo_vma_open,
+	     TP_PROTO(int dev, struct vm_area_struct *vma),
+	     TP_ARGS(dev, vma)
+);
+
+DEFINE_EVENT(mmapdemo_vma, mmapdemo_vma_close,
+	     TP_PROTO(int dev, struct vm_area_struct *vma),
+	     TP_ARGS(dev, vma)
+);
+
+TRACE_EVENT(mmapdemo_fault,
+	    TP_PROTO(int dev, struct vm_fault *vmf, vm_fault_t ret,
+		     unsigned long pages),
+	    TP_ARGS(dev, vmf, ret, pages),
+	    TP_STRUCT__entry(__field(int, dev)
+			     __field(unsigned long, address)
+			     __field(unsigned long, pgoff)
+			     __field(unsigned int, flags)
+			     __field(unsigned long, vm_flags)
+			     __field(unsigned int, ret)
+			     __field(unsigned long, pages)),
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->address = vmf->address;
+			   __entry->pgoff = vmf->pgoff;
+			   __entry->flags = vmf->flags;
+			   __entry->vm_flags = vmf->vma->vm_flags;
+			   __entry->ret = (__force unsigned int)ret;
+			   __entry->pages = pages;),
+	    TP_printk("%s %#lx pgoff %#lx %s -> %s pages %lu",
+		      mmapdemo_show_dev(__entry->dev), __entry->address,
+		      __entry->pgoff,
+		      mmapdemo_show_access(__entry->flags, __entry->vm_flags),
+		      __entry->ret ? mmapdemo_show_fault(__entry->ret) : "page",
+		      __entry->pages)
+);
+
+TRACE_EVENT(mmapdemo_map_pages,
+	    TP_PROTO(int dev, struct vm_fault *vmf, pgoff_t start,
+		     pgoff_t end, vm_fault_t ret),
+	    TP_ARGS(dev, vmf, start, end, ret),
+	    TP_STRUCT__entry(__field(int, dev)
+			     __field(unsigned long, address)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(bool, write)
+			     __field(unsigned int, ret)),
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->address = vmf->address;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->write = vmf->flags & FAULT_FLAG_WRITE;
+			   __entry->ret = (__force unsigned int)ret;),
+	    TP_printk("%s %#lx pgoff %#lx-%#lx %s -> %s",
+		      mmapdemo_show_dev(__entry->dev), __entry->address,
+		      __entry->start, __entry->end,
+		      __entry->write ? "write" : "read",
+		      __entry->ret ? mmapdemo_show_fault(__entry->ret) :
+				     "not mapped")
+);
+
+TRACE_EVENT(mmapdemo_cow,
+	    TP_PROTO(int dev, struct vm_fault *vmf, struct page *page),
+	    TP_ARGS(dev, vmf, page),
+	    TP_STRUCT__entry(__field(int, dev)
+			     __field(unsigned long, address)
+			     __field(unsigned long, pgoff)
+			     __field(unsigned long, pfn)),
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->address = vmf->address;
+			   __entry->pgoff = vmf->pgoff;
+			   __entry->pfn = page_to_pfn(page);),
+	    TP_printk("%s %#lx pgoff %#lx copy of pfn %#lx",
+		      mmapdemo_show_dev(__entry->dev), __entry->address,
+		      __entry->pgoff, __entry->pfn)
+);
+
+TRACE_EVENT(mmapdemo_resize,
+	    TP_PROTO(loff_t old_size, loff_t new_size, int err),
+	    TP_ARGS(old_size, new_size, err),
+	    TP_STRUCT__entry(__field(loff_t, old_size)
+			     __field(loff_t, new_size)
+			     __field(int, err)),
+	    TP_fast_assign(__entry->old_size = old_size;
+			   __entry->new_size = new_size;
+			   __entry->err = err;),
+	    TP_printk("%lld -> %lld err %d", __entry->old_size,
+		      __entry->new_size, __entry->err)
+);
+
+#endif /* MMAPDEMO_TRACE_H */
+
+/* This part must be outside the include guard. */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE mmapdemo_trace
+#include <trace/define_trace.h>
