@@ -41,4 +41,25 @@ static inline struct folio *mmapdemo_lock_folio(struct address_space *mapping,
 #define MMAPDEMO_FAULT_FLAG_VMA_LOCK	FAULT_FLAG_VMA_LOCK
 #endif
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+/* vm_flags became read-only, set through helpers, in 6.3. */
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+/*
+ * Before 6.6, ->huge_fault() took the size of the entry to make as an enum
+ * page_entry_size; since, as a page order.  Both compile with either
+ * prototype, silently, so the guard matters.
+ */
+#define mmapdemo_huge_order_t	enum page_entry_size
+#define MMAPDEMO_HUGE_ORDER_PMD	PE_SIZE_PMD
+#else
+#define mmapdemo_huge_order_t	unsigned int
+#define MMAPDEMO_HUGE_ORDER_PMD	PMD_ORDER
+#endif
+
 #endif /* MMAPDEMO_COMPAT_H */

@@ -7,6 +7,8 @@
  *                       MAP_SHARED and MAP_PRIVATE (copy-on-write) mappings
  *   /dev/mmapdemo-anon  anonymous-style memory, like /dev/zero, for anonymous
  *                       MAP_SHARED and MAP_PRIVATE mappings
+ *   /dev/mmapdemo-huge  a shared region mapped 2 MiB at a time where the
+ *                       kernel allows (6.12; 4 KiB entries on 6.1)
  *
  * This file holds the module parameters and registers the nodes; it also
  * instantiates the tracepoints of mmapdemo_trace.h.
@@ -71,13 +73,26 @@ module_param_cb(anon_mode, &mmapdemo_mode_ops, &anon_mode, 0444);
 MODULE_PARM_DESC(anon_mode,
 		 "permissions of /dev/mmapdemo-anon, octal (default 0666)");
 
+static unsigned long huge_size = SZ_16M;
+module_param(huge_size, ulong, 0444);
+MODULE_PARM_DESC(huge_size,
+		 "size of /dev/mmapdemo-huge in bytes, a multiple of 2 MiB (default 16 MiB)");
+
+static umode_t huge_mode = 0600;
+module_param_cb(huge_mode, &mmapdemo_mode_ops, &huge_mode, 0444);
+MODULE_PARM_DESC(huge_mode,
+		 "permissions of /dev/mmapdemo-huge, octal (default 0600)");
+
 /* The nodes, and the node mode each takes from its parameter. */
 static struct mmapdemo_dev *const mmapdemo_devs[] = {
 	&mmapdemo_file_dev,
 	&mmapdemo_anon_dev,
+	&mmapdemo_huge_dev,
 };
 
-static const umode_t *const mmapdemo_modes[] = { &mode, &anon_mode };
+static const umode_t *const mmapdemo_modes[] = {
+	&mode, &anon_mode, &huge_mode,
+};
 
 static void mmapdemo_deregister(int n)
 {
@@ -93,6 +108,11 @@ static int __init mmapdemo_init(void)
 		pr_err("need size <= max_size <= %lld\n", MAX_LFS_FILESIZE);
 		return -EINVAL;
 	}
+	if (huge_size % PMD_SIZE || huge_size > SZ_1G) {
+		pr_err("huge_size must be a multiple of %lu up to 1 GiB\n",
+		       PMD_SIZE);
+		return -EINVAL;
+	}
 
 	err = mmapdemo_buf_init(size, max_size);
 	if (err)
@@ -100,6 +120,9 @@ static int __init mmapdemo_init(void)
 	err = mmapdemo_anon_init();
 	if (err)
 		goto free_buffer;
+	err = mmapdemo_huge_init(huge_size);
+	if (err)
+		goto free_anon;
 
 	mmapdemo_stats_init(mmapdemo_devs, ARRAY_SIZE(mmapdemo_devs));
 	for (i = 0; i < ARRAY_SIZE(mmapdemo_devs); i++) {
@@ -116,6 +139,8 @@ static int __init mmapdemo_init(void)
 deregister:
 	mmapdemo_deregister(i);
 	mmapdemo_stats_exit();
+	mmapdemo_huge_exit();
+free_anon:
 	mmapdemo_anon_exit();
 free_buffer:
 	mmapdemo_buf_exit();
@@ -130,6 +155,7 @@ static void __exit mmapdemo_exit(void)
 {
 	mmapdemo_stats_exit();
 	mmapdemo_deregister(ARRAY_SIZE(mmapdemo_devs));
+	mmapdemo_huge_exit();
 	mmapdemo_anon_exit();
 	mmapdemo_buf_exit();
 }

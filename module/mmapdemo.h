@@ -11,6 +11,7 @@
  *               MAP_SHARED and MAP_PRIVATE (copy-on-write) mappings
  * anon.c        /dev/mmapdemo-anon, anonymous-style memory like /dev/zero:
  *               its file operations, mmap and both fault handlers
+ * huge.c        /dev/mmapdemo-huge, a shared region mapped 2 MiB at a time
  */
 #ifndef MMAPDEMO_H
 #define MMAPDEMO_H
@@ -58,6 +59,7 @@ struct mmapdemo_dev {
 
 extern struct mmapdemo_dev mmapdemo_file_dev;
 extern struct mmapdemo_dev mmapdemo_anon_dev;
+extern struct mmapdemo_dev mmapdemo_huge_dev;
 
 static inline void mmapdemo_count(struct mmapdemo_dev *dev,
 				  enum mmapdemo_count what, unsigned long n)
@@ -109,5 +111,9 @@ int mmapdemo_file_mmap(struct file *file, struct vm_area_struct *vma);
 /* anon.c */
 int mmapdemo_anon_init(void);
 void mmapdemo_anon_exit(void);
+
+/* huge.c */
+int mmapdemo_huge_init(unsigned long size);
+void mmapdemo_huge_exit(void);
 
 #endif /* MMAPDEMO_H */

@@ -25,10 +25,12 @@
 /* Which node: numbers, not name strings, so records outlive the module. */
 #define MMAPDEMO_DEV_FILE	0
 #define MMAPDEMO_DEV_ANON	1
+#define MMAPDEMO_DEV_HUGE	2
 
 #define mmapdemo_show_dev(d)						\
 	__print_symbolic(d, { MMAPDEMO_DEV_FILE, "mmapdemo" },		\
-			 { MMAPDEMO_DEV_ANON, "mmapdemo-anon" })
+			 { MMAPDEMO_DEV_ANON, "mmapdemo-anon" },	\
+			 { MMAPDEMO_DEV_HUGE, "mmapdemo-huge" })
 
 #define mmapdemo_show_access(flags, vm_flags)				\
 	(!((flags) & FAULT_FLAG_WRITE) ? "read" :			\

@@ -8,8 +8,6 @@
  * what Linux does.  The "dev" tests cover what only the device has: its
  * counters, its ioctls and its size limit.
  */
-#include <sys/utsname.h>
-
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
 
@@ -704,19 +702,14 @@ TEST_F(dev, faults_under_vma_lock)
 	size_t ps = self->ps;
 	struct mmapdemo_info a, b;
 	unsigned char *s;
-	struct utsname u;
-	int major = 0, minor = 0;
 
-	uname(&u);
-	sscanf(u.release, "%d.%d", &major, &minor);
 	s = map_aligned(self->fd, 16, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, s);
 	a = info(self->fd);
 	s[0] = 1;
 	b = info(self->fd);
 	EXPECT_EQ(a.write_faults + 1, b.write_faults);
-	EXPECT_EQ(a.vma_lock_faults + (major > 6 || (major == 6 && minor >= 4)),
-		  b.vma_lock_faults);
+	EXPECT_EQ(a.vma_lock_faults + kernel_at_least(6, 4), b.vma_lock_faults);
 	munmap(s, 16 * ps);
 }
 

@@ -6,8 +6,6 @@
  * case runs on the device and on its reference (memfd, /dev/zero), which
  * must agree with the same expectation.
  */
-#include <sys/utsname.h>
-
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
 
@@ -91,17 +89,6 @@ static void *hole(size_t len)
 	if (p != MAP_FAILED)
 		munmap(p, len);
 	return p;
-}
-
-/* Linux x.y or newer? */
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	int a = 0, b = 0;
-
-	uname(&u);
-	sscanf(u.release, "%d.%d", &a, &b);
-	return a > major || (a == major && b >= minor);
 }
 
 /* The pieces before and after a MAP_FIXED replacement stay as they were. */

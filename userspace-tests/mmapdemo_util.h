@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/statvfs.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 
 #define MD_PATH "/dev/mmapdemo"
 #define MD_ANON_PATH "/dev/mmapdemo-anon"
+#define MD_HUGE_PATH "/dev/mmapdemo-huge"
 
 static inline size_t page_size(void)
 {
@@ -223,6 +225,17 @@ static inline int kind_open(enum kind k, bool ref, int oflags, uint64_t size)
 	fd = reopen(rw, oflags);
 	close(rw);
 	return fd;
+}
+
+/* Is this Linux @major.@minor or newer? */
+static inline bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int a = 0, b = 0;
+
+	if (uname(&u) == 0)
+		sscanf(u.release, "%d.%d", &a, &b);
+	return a > major || (a == major && b >= minor);
 }
 
 /* Does the filesystem holding @path forbid PROT_EXEC mappings (noexec)? */

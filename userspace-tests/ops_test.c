@@ -51,7 +51,6 @@
  *    moved zero-backed read-only VMA (see moved_offset()).
  */
 #include <sys/uio.h>
-#include <sys/utsname.h>
 
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
@@ -363,17 +362,6 @@ static void check_acct(struct __test_metadata *_metadata,
 	WANT(a.pdirty, smaps_kb(p, "Private_Dirty"));
 	WANT(a.sclean, smaps_kb(p, "Shared_Clean"));
 	WANT(a.sdirty, smaps_kb(p, "Shared_Dirty"));
-}
-
-/* Is the running kernel @major.@minor or later? */
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	int ma = 0, mi = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return true;
-	return ma > major || (ma == major && mi >= minor);
 }
 
 /* A system call's result: its return value, or -errno. */
