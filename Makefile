@@ -6,10 +6,22 @@
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		    $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
 
-.PHONY: all modules clean check demo shell check-host tests
+KERNELRELEASE_OF_KDIR = $(shell cat $(KDIR)/include/config/kernel.release)
+
+.PHONY: all modules clean check demo shell check-host tests install uninstall
 
 all modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# Into /lib/modules/<release>/ (or $(INSTALL_MOD_PATH)/lib/modules/...),
+# then depmod, so that `modprobe mmapdemo` finds it.
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KERNELRELEASE_OF_KDIR)
+
+uninstall:
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KERNELRELEASE_OF_KDIR)/*/mmapdemo.ko*
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KERNELRELEASE_OF_KDIR)
 
 tests:
 	scripts/ksft.sh

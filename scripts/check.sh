@@ -40,6 +40,17 @@ check() {
 	fi
 }
 
+# The kernel's own KTAP parser must accept the kselftest runner's output
+# and find every test passed.
+ktap_valid() {
+	local out
+
+	out=$(python3 "$(kernel_source)/tools/testing/kunit/kunit.py" parse "$1") || return 1
+	echo "$out"
+	echo "$out" | grep -q 'Testing complete. Ran [1-9][0-9]* tests: passed: [1-9]' &&
+		! echo "$out" | grep -qiE 'fail|crash|error|skipped'
+}
+
 start=$(date +%s)
 "$MMAPDEMO_TOP/scripts/setup.sh" || die "setup failed"
 "$MMAPDEMO_TOP/scripts/ksft.sh" || die "cannot extract the kselftest files"
@@ -89,39 +100,83 @@ mkdir -p "$BUILD/tests"
 check "selftests build" "$LOGS/tests-build.log" \
 	make -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static
 
+# The same directory copied into the 6.12 source tree, built there and
+# installed the way kselftest does it; the 6.12 VM runs that install.
+intree_install() {
+	local src sel
+
+	src=$(kernel_source) && sel=$src/tools/testing/selftests
+	exec 8>"$CACHE/src.lock" && flock 8 || return 1
+	rm -rf "$sel/mmapdemo" "$BUILD/kselftest"
+	cp -r "$MMAPDEMO_TOP/userspace-tests" "$sel/mmapdemo" &&
+		make -C "$sel" TARGETS=mmapdemo install INSTALL_PATH="$BUILD/kselftest" \
+			MMAPDEMO_UAPI="$MMAPDEMO_TOP/module/uapi" LDFLAGS=-static
+	local rc=$?
+	rm -rf "$sel/mmapdemo"
+	flock -u 8
+	return $rc
+}
+check "selftests built and installed in the 6.12 tree" "$LOGS/tests-intree.log" intree_install
+
+# run_vm KERNEL: boot it with the suite and leave "STATUS SECONDS" in
+# build/vm/KERNEL/status.  6.12 runs the in-tree install through
+# run_kselftest.sh; the others the loader, as a standalone selftest run.
+run_vm() {
+	local k=$1 vmdir=$BUILD/vm/$1 ko=$BUILD/k/$1/mmapdemo.ko t0 status
+
+	rm -rf "$vmdir"
+	mkdir -p "$vmdir"
+	[ -f "$ko" ] || { echo "125 0" >"$vmdir/status"; return; }
+	{
+		# On the debug kernel, tests needing its features must not skip.
+		[ "$k" = debug ] && echo "export MMAPDEMO_REQUIRE_DEBUG=1"
+		if [ "$k" = 6.12 ]; then
+			echo "cd /kselftest && MMAPDEMO_KO=/mmapdemo.ko ./run_kselftest.sh"
+		else
+			echo "cd /mmapdemo && MMAPDEMO_KO=/mmapdemo/mmapdemo.ko ./mmapdemo.sh"
+		fi
+	} >"$vmdir/run.sh"
+	if [ "$k" = 6.12 ]; then
+		set -- "$BUILD/kselftest:kselftest" "$ko:mmapdemo.ko"
+	else
+		set -- "$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" \
+			"$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh:mmapdemo/mmapdemo.sh"
+	fi
+	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$vmdir/initramfs.cpio.gz" \
+		"$vmdir/run.sh" "$@" || { echo "125 0" >"$vmdir/status"; return; }
+	t0=$(date +%s)
+	"$MMAPDEMO_TOP/scripts/vm.sh" -k "$(kernel_image "$k")" \
+		-i "$vmdir/initramfs.cpio.gz" -o "$vmdir" -t 2400 -m 2048 \
+		>"$vmdir/vm.log" 2>&1
+	status=$?
+	echo "$status $(( $(date +%s) - t0 ))" >"$vmdir/status"
+}
+
+note "VMs: $KERNELS, in parallel"
+for k in $KERNELS; do
+	run_vm "$k" &
+done
+wait
 
 summary=()
 for k in $KERNELS; do
-	ko=$BUILD/k/$k/mmapdemo.ko
 	vmdir=$BUILD/vm/$k
-	mkdir -p "$vmdir"
-	if [ ! -f "$ko" ]; then
-		result "selftests on $k" fail "no module was built"
-		continue
-	fi
-	# The guest's /run.sh: the kselftest loader, as a selftest run calls
-	# it.  On the debug kernel, tests that need its features must not skip.
-	{
-		[ "$k" = debug ] && echo "export MMAPDEMO_REQUIRE_DEBUG=1"
-		echo "cd /mmapdemo && MMAPDEMO_KO=/mmapdemo/mmapdemo.ko ./mmapdemo.sh"
-	} >"$vmdir/run.sh"
-	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$vmdir/initramfs.cpio.gz" \
-		"$vmdir/run.sh" "$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" \
-		"$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh:mmapdemo/mmapdemo.sh" ||
-		die "initramfs for $k"
-	t0=$(date +%s)
-	"$MMAPDEMO_TOP/scripts/vm.sh" -k "$(kernel_image "$k")" \
-		-i "$vmdir/initramfs.cpio.gz" -o "$vmdir" -t 1200 -m 2048
-	status=$?
-	secs=$(( $(date +%s) - t0 ))
-	read -r p f s < <("$MMAPDEMO_TOP/scripts/tap-count.sh" "$vmdir/output.log")
+	read -r status secs <"$vmdir/status"
+	depth=0
+	[ "$k" = 6.12 ] && depth=1
+	read -r p f s < <("$MMAPDEMO_TOP/scripts/tap-count.sh" "$vmdir/output.log" "$depth")
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	grep -E '^not ok ' "$vmdir/output.log" | sed "s/^/FAIL  $k: /"
+	sed -n 's/^\(# \)*not ok /not ok /p' "$vmdir/output.log" | sed "s/^/FAIL  $k: /"
 	[ "$f" -eq 0 ] || failures+=("$f selftests on $k")
 	if [ "$status" -eq 0 ]; then
 		result "$k: VM run and kernel log" pass "${secs}s"
 	else
 		result "$k: VM run and kernel log" fail "status $status, see ${vmdir#"$MMAPDEMO_TOP"/}"
+		cat "$vmdir/vm.log" 2>/dev/null
+	fi
+	if [ "$k" = 6.12 ]; then
+		check "6.12: run_kselftest.sh output is valid KTAP (kunit.py parse)" \
+			"$LOGS/ktap-parse.log" ktap_valid "$vmdir/output.log"
 	fi
 	summary+=("$(printf '%-6s %4d passed, %d failed, %d skipped, VM status %d, %ds' \
 		"$k:" "$p" "$f" "$s" "$status" "$secs")")

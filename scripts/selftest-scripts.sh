@@ -63,6 +63,10 @@ printf 'TAP version 13\n1..3\nok 1 a\nnot ok 2 b\nok 3 c # SKIP why\n1..4\nok 1 
 expect "tap-count counts a crashed program's missing tests as failed" 0 \
 	bash -c "[ \"\$('$MMAPDEMO_TOP/scripts/tap-count.sh' '$tmp/tap')\" = '2 4 1' ]"
 
+printf '# TAP version 13\n# 1..3\n# ok 1 a\n# not ok 2 b\nok 1 top\n' >"$tmp/tap"
+expect "tap-count counts the results nested in the kselftest runner's output" 0 \
+	bash -c "[ \"\$('$MMAPDEMO_TOP/scripts/tap-count.sh' '$tmp/tap' 1)\" = '1 2 0' ]"
+
 if [ -n "${1:-}" ]; then
 	echo 'exit 3' >"$tmp/run3.sh"
 	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$tmp/exit3.cpio.gz" "$tmp/run3.sh"
