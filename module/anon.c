@@ -88,8 +88,7 @@ static void mmapdemo_anon_vma_close(struct vm_area_struct *vma)
 }
 
 /* The object's page at @index, allocated zeroed on the first touch. */
-static struct page *mmapdemo_anon_page(struct mmapdemo_anon *obj,
-				       pgoff_t index)
+static struct page *mmapdemo_anon_page(struct mmapdemo_anon *obj, pgoff_t index)
 {
 	struct page *page, *old;
 
@@ -167,15 +166,15 @@ static vm_fault_t mmapdemo_anon_private_fault(struct vm_fault *vmf)
 }
 
 static const struct vm_operations_struct mmapdemo_anon_shared_vm_ops = {
-	.open	= mmapdemo_anon_vma_open,
-	.close	= mmapdemo_anon_vma_close,
-	.fault	= mmapdemo_anon_shared_fault,
+	.open = mmapdemo_anon_vma_open,
+	.close = mmapdemo_anon_vma_close,
+	.fault = mmapdemo_anon_shared_fault,
 };
 
 static const struct vm_operations_struct mmapdemo_anon_private_vm_ops = {
-	.open	= mmapdemo_anon_vma_open,
-	.close	= mmapdemo_anon_vma_close,
-	.fault	= mmapdemo_anon_private_fault,
+	.open = mmapdemo_anon_vma_open,
+	.close = mmapdemo_anon_vma_close,
+	.fault = mmapdemo_anon_private_fault,
 };
 
 /*
@@ -192,7 +191,7 @@ static int mmapdemo_anon_mmap(struct file *file, struct vm_area_struct *vma)
 		obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 		if (!obj)
 			return -ENOMEM;
-		refcount_set(&obj->refs, 1);	/* this VMA's */
+		refcount_set(&obj->refs, 1); /* this VMA's */
 		xa_init(&obj->pages);
 		obj->nr_pages = vma_pages(vma);
 		vma->vm_private_data = obj;
@@ -209,9 +208,10 @@ static ssize_t mmapdemo_anon_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	size_t done = 0;
 
+	/* A page at a time, to stop for a signal or let others run. */
 	while (iov_iter_count(to)) {
-		size_t n = iov_iter_zero(min_t(size_t, iov_iter_count(to),
-					       PAGE_SIZE), to);
+		size_t chunk = min_t(size_t, iov_iter_count(to), PAGE_SIZE);
+		size_t n = iov_iter_zero(chunk, to);
 
 		if (!n)
 			return done ?: -EFAULT;
@@ -233,8 +233,7 @@ static ssize_t mmapdemo_anon_write_iter(struct kiocb *iocb,
 }
 
 /* Like /dev/zero, an endless stream has no position to seek to. */
-static loff_t mmapdemo_anon_llseek(struct file *file, loff_t offset,
-				   int whence)
+static loff_t mmapdemo_anon_llseek(struct file *file, loff_t offset, int whence)
 {
 	return file->f_pos = 0;
 }
@@ -248,15 +247,15 @@ static long mmapdemo_anon_ioctl(struct file *file, unsigned int cmd,
 }
 
 static const struct file_operations mmapdemo_anon_fops = {
-	.owner		= THIS_MODULE,
-	.llseek		= mmapdemo_anon_llseek,
-	.read_iter	= mmapdemo_anon_read_iter,
-	.write_iter	= mmapdemo_anon_write_iter,
+	.owner = THIS_MODULE,
+	.llseek = mmapdemo_anon_llseek,
+	.read_iter = mmapdemo_anon_read_iter,
+	.write_iter = mmapdemo_anon_write_iter,
 	/* msync(MS_SYNC) of a shared mapping: nothing to write back. */
-	.fsync		= noop_fsync,
-	.unlocked_ioctl	= mmapdemo_anon_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
-	.mmap		= mmapdemo_anon_mmap,
+	.fsync = noop_fsync,
+	.unlocked_ioctl = mmapdemo_anon_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mmapdemo_anon_mmap,
 };
 
 static void mmapdemo_anon_info(struct mmapdemo_info *info)

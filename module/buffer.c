@@ -30,7 +30,7 @@
 #include "mmapdemo.h"
 #include "mmapdemo_trace.h"
 
-#define MMAPDEMO_FS_MAGIC	0x6d6d6170	/* "mmap" */
+#define MMAPDEMO_FS_MAGIC 0x6d6d6170 /* "mmap" */
 
 static struct vfsmount *mmapdemo_mnt;
 static struct inode *mmapdemo_inode;
@@ -45,14 +45,14 @@ static int mmapdemo_init_fs_context(struct fs_context *fc)
  * the owner module, and this mount lives until module exit.
  */
 static struct file_system_type mmapdemo_fs_type = {
-	.name		 = "mmapdemo",
+	.name = "mmapdemo",
 	.init_fs_context = mmapdemo_init_fs_context,
-	.kill_sb	 = kill_anon_super,
+	.kill_sb = kill_anon_super,
 };
 
 /* Dirty pages stay dirty: there is nowhere to write them back to. */
 static const struct address_space_operations mmapdemo_aops = {
-	.dirty_folio	= noop_dirty_folio,
+	.dirty_folio = noop_dirty_folio,
 };
 
 struct address_space *mmapdemo_buf_mapping(void)
@@ -83,7 +83,7 @@ static int mmapdemo_buf_add_page(struct address_space *mapping, pgoff_t index)
 		folio_mark_dirty(folio);
 		folio_unlock(folio);
 	}
-	folio_put(folio);	/* the page cache holds its own reference */
+	folio_put(folio); /* the page cache holds its own reference */
 	return err == -EEXIST ? 0 : err;
 }
 
@@ -192,10 +192,12 @@ static ssize_t mmapdemo_buf_copy(struct address_space *mapping, loff_t pos,
 		if (IS_ERR(folio))
 			break;
 		if (store) {
-			copied = copy_page_from_iter(&folio->page, offset, n, iter);
+			copied = copy_page_from_iter(&folio->page, offset, n,
+						     iter);
 			flush_dcache_folio(folio);
 		} else {
-			copied = copy_page_to_iter(&folio->page, offset, n, iter);
+			copied = copy_page_to_iter(&folio->page, offset, n,
+						   iter);
 		}
 		folio_put(folio);
 		done += copied;
@@ -218,7 +220,8 @@ ssize_t mmapdemo_buf_read(struct kiocb *iocb, struct iov_iter *to)
 	if (iocb->ki_pos < size && iov_iter_count(to)) {
 		ret = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos,
 					min_t(loff_t, iov_iter_count(to),
-					      size - iocb->ki_pos), to, false);
+					      size - iocb->ki_pos),
+					to, false);
 		if (ret > 0)
 			iocb->ki_pos += ret;
 	}
@@ -251,7 +254,8 @@ ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from)
 		}
 	}
 
-	ret = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos, ret, from, true);
+	ret = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos, ret, from,
+				true);
 	if (ret > 0) {
 		iocb->ki_pos += ret;
 		if (iocb->ki_pos > size)

@@ -30,15 +30,15 @@ static inline struct folio *mmapdemo_lock_folio(struct address_space *mapping,
 	return filemap_lock_folio(mapping, index) ?: ERR_PTR(-ENOENT);
 }
 #else
-#define mmapdemo_get_folio	filemap_get_folio
-#define mmapdemo_lock_folio	filemap_lock_folio
+#define mmapdemo_get_folio filemap_get_folio
+#define mmapdemo_lock_folio filemap_lock_folio
 #endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
 /* Faults hold only mmap_lock before 6.4, which added per-VMA locks. */
-#define MMAPDEMO_FAULT_FLAG_VMA_LOCK	0
+#define MMAPDEMO_FAULT_FLAG_VMA_LOCK 0
 #else
-#define MMAPDEMO_FAULT_FLAG_VMA_LOCK	FAULT_FLAG_VMA_LOCK
+#define MMAPDEMO_FAULT_FLAG_VMA_LOCK FAULT_FLAG_VMA_LOCK
 #endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
@@ -55,11 +55,11 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
  * page_entry_size; since, as a page order.  Both compile with either
  * prototype, silently, so the guard matters.
  */
-#define mmapdemo_huge_order_t	enum page_entry_size
-#define MMAPDEMO_HUGE_ORDER_PMD	PE_SIZE_PMD
+#define mmapdemo_huge_order_t enum page_entry_size
+#define MMAPDEMO_HUGE_ORDER_PMD PE_SIZE_PMD
 #else
-#define mmapdemo_huge_order_t	unsigned int
-#define MMAPDEMO_HUGE_ORDER_PMD	PMD_ORDER
+#define mmapdemo_huge_order_t unsigned int
+#define MMAPDEMO_HUGE_ORDER_PMD PMD_ORDER
 #endif
 
 #endif /* MMAPDEMO_COMPAT_H */

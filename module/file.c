@@ -25,8 +25,7 @@ static int mmapdemo_file_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static loff_t mmapdemo_file_llseek(struct file *file, loff_t offset,
-				   int whence)
+static loff_t mmapdemo_file_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct inode *inode = file->f_mapping->host;
 
@@ -58,16 +57,16 @@ static long mmapdemo_file_ioctl(struct file *file, unsigned int cmd,
 }
 
 static const struct file_operations mmapdemo_file_fops = {
-	.owner		= THIS_MODULE,
-	.open		= mmapdemo_file_open,
-	.llseek		= mmapdemo_file_llseek,
-	.read_iter	= mmapdemo_buf_read,
-	.write_iter	= mmapdemo_buf_write,
+	.owner = THIS_MODULE,
+	.open = mmapdemo_file_open,
+	.llseek = mmapdemo_file_llseek,
+	.read_iter = mmapdemo_buf_read,
+	.write_iter = mmapdemo_buf_write,
 	/* Nothing to write back: msync(MS_SYNC) succeeds, as on tmpfs. */
-	.fsync		= noop_fsync,
-	.unlocked_ioctl	= mmapdemo_file_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
-	.mmap		= mmapdemo_file_mmap,
+	.fsync = noop_fsync,
+	.unlocked_ioctl = mmapdemo_file_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mmapdemo_file_mmap,
 };
 
 static DEFINE_PER_CPU(struct mmapdemo_counts, mmapdemo_file_counts);

@@ -48,7 +48,7 @@
 #include "mmapdemo_trace.h"
 
 /* Pages a write to a shared mapping maps at once: fault-around's default. */
-#define MMAPDEMO_WRITE_AROUND	16
+#define MMAPDEMO_WRITE_AROUND 16
 
 /* Called for the new VMA of a fork, a split or an mremap() move. */
 static void mmapdemo_file_vma_open(struct vm_area_struct *vma)
@@ -69,8 +69,8 @@ static void mmapdemo_file_vma_close(struct vm_area_struct *vma)
  * are in the page cache, unlocked and not mapped yet.  Runs under RCU and
  * must not sleep.  Returns VM_FAULT_NOPAGE if the faulting page is mapped.
  */
-static vm_fault_t mmapdemo_file_map_pages(struct vm_fault *vmf,
-					  pgoff_t start, pgoff_t end)
+static vm_fault_t mmapdemo_file_map_pages(struct vm_fault *vmf, pgoff_t start,
+					  pgoff_t end)
 {
 	vm_fault_t ret = filemap_map_pages(vmf, start, end);
 
@@ -101,7 +101,8 @@ static vm_fault_t mmapdemo_file_write_around(struct vm_fault *vmf,
 	from_pte = max(ALIGN_DOWN(pte_off, MMAPDEMO_WRITE_AROUND),
 		       pte_off - min(pte_off, vma_off));
 	to_pte = min3(from_pte + MMAPDEMO_WRITE_AROUND, (pgoff_t)PTRS_PER_PTE,
-		      pte_off + vma_pages(vma) - vma_off) - 1;
+		      pte_off + vma_pages(vma) - vma_off) -
+		 1;
 	*pages = to_pte - from_pte + 1;
 	return mmapdemo_file_map_pages(vmf, vmf->pgoff + from_pte - pte_off,
 				       vmf->pgoff + to_pte - pte_off);
@@ -164,10 +165,10 @@ out:
 }
 
 static const struct vm_operations_struct mmapdemo_file_vm_ops = {
-	.open		= mmapdemo_file_vma_open,
-	.close		= mmapdemo_file_vma_close,
-	.fault		= mmapdemo_file_fault,
-	.map_pages	= mmapdemo_file_map_pages,
+	.open = mmapdemo_file_vma_open,
+	.close = mmapdemo_file_vma_close,
+	.fault = mmapdemo_file_fault,
+	.map_pages = mmapdemo_file_map_pages,
 };
 
 /*

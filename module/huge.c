@@ -31,10 +31,10 @@
 #include "mmapdemo.h"
 #include "mmapdemo_trace.h"
 
-#define MMAPDEMO_CHUNK_ORDER	(PMD_SHIFT - PAGE_SHIFT)
-#define MMAPDEMO_CHUNK_PAGES	BIT(MMAPDEMO_CHUNK_ORDER)
+#define MMAPDEMO_CHUNK_ORDER (PMD_SHIFT - PAGE_SHIFT)
+#define MMAPDEMO_CHUNK_PAGES BIT(MMAPDEMO_CHUNK_ORDER)
 
-static struct page **mmapdemo_chunks;	/* allocated on first touch */
+static struct page **mmapdemo_chunks; /* allocated on first touch */
 static unsigned long mmapdemo_nr_chunks;
 static DEFINE_MUTEX(mmapdemo_chunks_lock);
 
@@ -55,8 +55,9 @@ static unsigned long mmapdemo_huge_pfn(pgoff_t pgoff, bool *oom)
 		mutex_lock(&mmapdemo_chunks_lock);
 		page = mmapdemo_chunks[chunk];
 		if (!page) {
-			page = alloc_pages(GFP_HIGHUSER | __GFP_ZERO | __GFP_COMP |
-					   __GFP_ACCOUNT | __GFP_NOWARN,
+			page = alloc_pages(GFP_HIGHUSER | __GFP_ZERO |
+						   __GFP_COMP | __GFP_ACCOUNT |
+						   __GFP_NOWARN,
 					   MMAPDEMO_CHUNK_ORDER);
 			/* Publish the zeroes before the pointer. */
 			smp_store_release(&mmapdemo_chunks[chunk], page);
@@ -128,15 +129,16 @@ static vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf)
 		ret = vmf_insert_pfn(vmf->vma, vmf->address, pfn);
 	if (ret == VM_FAULT_NOPAGE)
 		mmapdemo_count_fault(&mmapdemo_huge_dev, vmf);
-	trace_mmapdemo_fault(MMAPDEMO_DEV_HUGE, vmf, ret, ret == VM_FAULT_NOPAGE);
+	trace_mmapdemo_fault(MMAPDEMO_DEV_HUGE, vmf, ret,
+			     ret == VM_FAULT_NOPAGE);
 	return ret;
 }
 
 static const struct vm_operations_struct mmapdemo_huge_vm_ops = {
-	.open		= mmapdemo_huge_vma_open,
-	.close		= mmapdemo_huge_vma_close,
-	.huge_fault	= mmapdemo_huge_huge_fault,
-	.fault		= mmapdemo_huge_fault,
+	.open = mmapdemo_huge_vma_open,
+	.close = mmapdemo_huge_vma_close,
+	.huge_fault = mmapdemo_huge_huge_fault,
+	.fault = mmapdemo_huge_fault,
 };
 
 static int mmapdemo_huge_mmap(struct file *file, struct vm_area_struct *vma)
@@ -165,12 +167,12 @@ static long mmapdemo_huge_ioctl(struct file *file, unsigned int cmd,
 }
 
 static const struct file_operations mmapdemo_huge_fops = {
-	.owner		= THIS_MODULE,
-	.llseek		= noop_llseek,
-	.fsync		= noop_fsync,
-	.unlocked_ioctl	= mmapdemo_huge_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
-	.mmap		= mmapdemo_huge_mmap,
+	.owner = THIS_MODULE,
+	.llseek = noop_llseek,
+	.fsync = noop_fsync,
+	.unlocked_ioctl = mmapdemo_huge_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mmapdemo_huge_mmap,
 	/* Place mappings so that address and offset agree modulo 2 MiB. */
 	.get_unmapped_area = thp_get_unmapped_area,
 };

@@ -27,7 +27,8 @@
 
 static unsigned long long size = SZ_1M;
 module_param(size, ullong, 0444);
-MODULE_PARM_DESC(size, "initial size of /dev/mmapdemo in bytes (default 1 MiB)");
+MODULE_PARM_DESC(size,
+		 "initial size of /dev/mmapdemo in bytes (default 1 MiB)");
 
 static unsigned long long max_size = SZ_256M;
 module_param(max_size, ullong, 0444);
@@ -55,8 +56,8 @@ static int mmapdemo_mode_get(char *buf, const struct kernel_param *kp)
 
 /* Node permissions are shown and parsed in octal, as chmod takes them. */
 static const struct kernel_param_ops mmapdemo_mode_ops = {
-	.set	= mmapdemo_mode_set,
-	.get	= mmapdemo_mode_get,
+	.set = mmapdemo_mode_set,
+	.get = mmapdemo_mode_get,
 };
 
 /* The buffer is one resource shared by all users: root only by default. */
@@ -76,7 +77,7 @@ MODULE_PARM_DESC(anon_mode,
 static unsigned long huge_size = SZ_16M;
 module_param(huge_size, ulong, 0444);
 MODULE_PARM_DESC(huge_size,
-		 "size of /dev/mmapdemo-huge in bytes, a multiple of 2 MiB (default 16 MiB)");
+		 "size of /dev/mmapdemo-huge, 2 MiB multiple (default 16 MiB)");
 
 static umode_t huge_mode = 0600;
 module_param_cb(huge_mode, &mmapdemo_mode_ops, &huge_mode, 0444);
@@ -91,7 +92,9 @@ static struct mmapdemo_dev *const mmapdemo_devs[] = {
 };
 
 static const umode_t *const mmapdemo_modes[] = {
-	&mode, &anon_mode, &huge_mode,
+	&mode,
+	&anon_mode,
+	&huge_mode,
 };
 
 static void mmapdemo_deregister(int n)
@@ -163,6 +166,6 @@ static void __exit mmapdemo_exit(void)
 module_init(mmapdemo_init);
 module_exit(mmapdemo_exit);
 
-MODULE_DESCRIPTION("mmap() demonstration: shared, private and anonymous-style mappings");
+MODULE_DESCRIPTION("mmap() by example: shared, private, anonymous mappings");
 MODULE_AUTHOR("The mmapdemo authors");
 MODULE_LICENSE("GPL");

@@ -27,13 +27,13 @@
 
 /* What a device counts, per CPU (see struct mmapdemo_info). */
 enum mmapdemo_count {
-	MMAPDEMO_READ,		/* read faults served by the fault handler */
-	MMAPDEMO_WRITE,		/* write faults on shared mappings */
-	MMAPDEMO_COW,		/* write faults on private mappings */
-	MMAPDEMO_AROUND,	/* windows of pages mapped around a fault */
-	MMAPDEMO_AROUND_PAGES,	/* pages those windows spanned */
-	MMAPDEMO_VMA_LOCKED,	/* faults served under the per-VMA lock */
-	MMAPDEMO_HUGE,		/* 2 MiB mappings installed */
+	MMAPDEMO_READ, /* read faults served by the fault handler */
+	MMAPDEMO_WRITE, /* write faults on shared mappings */
+	MMAPDEMO_COW, /* write faults on private mappings */
+	MMAPDEMO_AROUND, /* windows of pages mapped around a fault */
+	MMAPDEMO_AROUND_PAGES, /* pages those windows spanned */
+	MMAPDEMO_VMA_LOCKED, /* faults served under the per-VMA lock */
+	MMAPDEMO_HUGE, /* 2 MiB mappings installed */
 	MMAPDEMO_NR_COUNTS
 };
 

@@ -22,6 +22,12 @@
 #include <linux/mm.h>
 #include <linux/tracepoint.h>
 
+/*
+ * The TRACE_EVENT() language is laid out by hand, as in the kernel's own
+ * trace headers: clang-format cannot follow it.
+ */
+/* clang-format off */
+
 /* Which node: numbers, not name strings, so records outlive the module. */
 #define MMAPDEMO_DEV_FILE	0
 #define MMAPDEMO_DEV_ANON	1
@@ -167,6 +173,8 @@ TRACE_EVENT(mmapdemo_resize,
 	    TP_printk("%lld -> %lld err %d", __entry->old_size,
 		      __entry->new_size, __entry->err)
 );
+
+/* clang-format on */
 
 #endif /* MMAPDEMO_TRACE_H */
 

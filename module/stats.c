@@ -16,9 +16,9 @@
 
 /* The fields of struct mmapdemo_info, all __u64, in order. */
 static const char *const mmapdemo_fields[] = {
-	"size", "max_size", "nr_pages", "nr_mappings", "read_faults",
-	"write_faults", "cow_faults", "around_windows", "around_pages",
-	"vma_lock_faults", "huge_faults",
+	"size",		"max_size",	   "nr_pages",	  "nr_mappings",
+	"read_faults",	"write_faults",	   "cow_faults",  "around_windows",
+	"around_pages", "vma_lock_faults", "huge_faults",
 };
 
 static u64 mmapdemo_field(const struct mmapdemo_info *info, int i)
@@ -31,9 +31,12 @@ void mmapdemo_get_info(struct mmapdemo_dev *dev, struct mmapdemo_info *info)
 	unsigned long count[MMAPDEMO_NR_COUNTS] = {};
 	int cpu, i;
 
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
+		const struct mmapdemo_counts *c = per_cpu_ptr(dev->counts, cpu);
+
 		for (i = 0; i < MMAPDEMO_NR_COUNTS; i++)
-			count[i] += READ_ONCE(per_cpu_ptr(dev->counts, cpu)->count[i]);
+			count[i] += READ_ONCE(c->count[i]);
+	}
 
 	memset(info, 0, sizeof(*info));
 	dev->fill_info(info);
@@ -74,10 +77,8 @@ static const struct attribute_group mmapdemo_attr_group = {
 	.attrs = mmapdemo_attrs,
 };
 
-const struct attribute_group *mmapdemo_attr_groups[] = {
-	&mmapdemo_attr_group,
-	NULL
-};
+const struct attribute_group *mmapdemo_attr_groups[] = { &mmapdemo_attr_group,
+							 NULL };
 
 static struct dentry *mmapdemo_debugfs;
 

@@ -48,16 +48,16 @@ struct mmapdemo_info {
 	__u64 reserved[5];
 };
 
-#define MMAPDEMO_IOC_MAGIC	0xBD
+#define MMAPDEMO_IOC_MAGIC 0xBD
 
 /* Read the device's struct mmapdemo_info. */
-#define MMAPDEMO_IOC_GET_INFO	_IOR(MMAPDEMO_IOC_MAGIC, 0, struct mmapdemo_info)
+#define MMAPDEMO_IOC_GET_INFO _IOR(MMAPDEMO_IOC_MAGIC, 0, struct mmapdemo_info)
 
 /*
  * Set the size of /dev/mmapdemo in bytes (argument: pointer to __u64), like
  * ftruncate() on a file: growing adds zeroes, shrinking removes the cut
  * pages from every mapping.  Needs an fd open for writing.
  */
-#define MMAPDEMO_IOC_SET_SIZE	_IOW(MMAPDEMO_IOC_MAGIC, 1, __u64)
+#define MMAPDEMO_IOC_SET_SIZE _IOW(MMAPDEMO_IOC_MAGIC, 1, __u64)
 
 #endif /* _UAPI_MMAPDEMO_H */
