@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Observability: the counters, as the ioctl, sysfs and debugfs show them,
+ * agree; and the tracepoints, enabled through tracefs, record what the
+ * test did: mmap, faults with their outcome, a fault-around window, a
+ * copy-on-write, VMA open and close, a resize.
+ */
+#include "kselftest_harness.h"
+#include "mmapdemo_util.h"
+
+#define TRACING "/sys/kernel/tracing"
+
+static const char *const fields[] = {
+	"size", "max_size", "nr_pages", "nr_mappings", "read_faults",
+	"write_faults", "cow_faults", "around_windows", "around_pages",
+	"vma_lock_faults", "huge_faults",
+};
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* The whole of a (small) file, in a buffer to free. */
+static char *slurp(const char *path)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (!buf || fd < 0) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				break;
+		}
+	}
+	close(fd);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+FIXTURE(stats)
+{
+	int fd[3];
+};
+
+FIXTURE_SETUP(stats)
+{
+	const char *paths[] = { MD_PATH, MD_ANON_PATH, MD_HUGE_PATH };
+
+	for (int i = 0; i < 3; i++) {
+		self->fd[i] = open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (self->fd[i] < 0 && errno == ENOENT)
+			SKIP(return, "%s: no such device", paths[i]);
+		ASSERT_LE(0, self->fd[i]);
+	}
+}
+
+FIXTURE_TEARDOWN(stats)
+{
+	for (int i = 0; i < 3; i++)
+		close(self->fd[i]);
+}
+
+/* Each node's sysfs files and debugfs file say what its ioctl says. */
+TEST_F(stats, sysfs_debugfs_ioctl_agree)
+{
+	const char *names[] = { "mmapdemo", "mmapdemo-anon", "mmapdemo-huge" };
+	bool debugfs = access("/sys/kernel/debug/mmapdemo", F_OK) == 0;
+
+	for (int i = 0; i < 3; i++) {
+		struct mmapdemo_info info;
+		char path[128], *text, *dbg = NULL;
+		const __u64 *val = (const __u64 *)&info;
+
+		ASSERT_EQ(0, md_info(self->fd[i], &info));
+		if (debugfs) {
+			snprintf(path, sizeof(path), "/sys/kernel/debug/mmapdemo/%s",
+				 names[i]);
+			dbg = slurp(path);
+			ASSERT_NE(NULL, dbg);
+		}
+		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+			char line[96];
+
+			snprintf(path, sizeof(path), "/sys/class/misc/%s/%s",
+				 names[i], fields[f]);
+			text = slurp(path);
+			ASSERT_NE(NULL, text) TH_LOG("%s", path);
+			EXPECT_EQ(val[f], strtoull(text, NULL, 10)) TH_LOG("%s", path);
+			free(text);
+			if (!dbg)
+				continue;
+			snprintf(line, sizeof(line), "%s %llu\n", fields[f],
+				 (unsigned long long)val[f]);
+			EXPECT_NE(NULL, strstr(dbg, line)) TH_LOG("%s: %s", names[i], line);
+		}
+		free(dbg);
+	}
+}
+
+FIXTURE(trace)
+{
+	int fd;
+	size_t ps;
+};
+
+FIXTURE_SETUP(trace)
+{
+	self->ps = page_size();
+	if (access(TRACING "/events/mmapdemo", F_OK)) {
+		if (getenv("MMAPDEMO_REQUIRE_DEBUG"))
+			ASSERT_TRUE(false) TH_LOG("no tracefs events here");
+		SKIP(return, "no mmapdemo events in " TRACING);
+	}
+	self->fd = backend_open(BACKEND_MMAPDEMO, 8 * self->ps);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
+	ASSERT_EQ(0, write_str(TRACING "/events/mmapdemo/enable", "1"));
+}
+
+FIXTURE_TEARDOWN(trace)
+{
+	write_str(TRACING "/events/mmapdemo/enable", "0");
+	close(self->fd);
+}
+
+/* Does the trace hold a line with all of @needles? */
+static bool traced(const char *trace, const char *const *needles, int n)
+{
+	const char *line = trace;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char buf[512];
+		bool all = true;
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)len, line);
+		for (int i = 0; i < n && all; i++)
+			all = strstr(buf, needles[i]) != NULL;
+		if (all)
+			return true;
+		line = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+#define TRACED(trace, ...)                                                 \
+	traced(trace, (const char *const[]){ __VA_ARGS__ },               \
+	       sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *))
+
+TEST_F(trace, records_what_happened)
+{
+	size_t ps = self->ps;
+	char range[64], addr[32], *t;
+	unsigned char *s, *p;
+	int afd;
+
+	ASSERT_EQ(0, md_set_size(self->fd, 4 * ps));
+	s = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	p = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, s);
+	ASSERT_NE(MAP_FAILED, p);
+	snprintf(range, sizeof(range), "%#lx-%#lx", (unsigned long)s,
+		 (unsigned long)(s + 4 * ps));
+	EXPECT_EQ(0, s[0]);		/* a read: fault-around window */
+	p[ps] = 1;			/* a copy-on-write fault */
+	ASSERT_EQ(0, munmap(s + 2 * ps, ps));	/* a split, then closes */
+	afd = open(MD_ANON_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, afd);
+	s[ps] = 2;
+	munmap(s, 4 * ps);
+	munmap(p, 4 * ps);
+	s = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, afd, 0);
+	ASSERT_NE(MAP_FAILED, s);
+	s[0] = 3;			/* anon: a write fault on a new page */
+	munmap(s, ps);
+	close(afd);
+	ASSERT_EQ(0, write_str(TRACING "/events/mmapdemo/enable", "0"));
+
+	t = slurp(TRACING "/trace");
+	ASSERT_NE(NULL, t);
+	EXPECT_TRUE(TRACED(t, "mmapdemo_resize:", "-> 16384 err 0")) TH_LOG("%s", t);
+	EXPECT_TRUE(TRACED(t, "mmapdemo_mmap:", range, "pgoff 0x0 shared"));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_mmap:", "mmapdemo ", "private"));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_map_pages:", "read -> NOPAGE"));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_fault:", " cow -> LOCKED pages 1"));
+	snprintf(addr, sizeof(addr), "%#lx", (unsigned long)(p + ps));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_cow:", addr, "pgoff 0x1"));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_vma_open:", "mmapdemo "));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_vma_close:", "mmapdemo "));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_fault:", "mmapdemo-anon", "write -> page pages 1"));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_vma_close:", "mmapdemo-anon"));
+	free(t);
+}
+
+TEST_HARNESS_MAIN
