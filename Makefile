@@ -14,9 +14,10 @@ all modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 # Into /lib/modules/<release>/ (or $(INSTALL_MOD_PATH)/lib/modules/...),
-# then depmod, so that `modprobe mmapdemo` finds it.
+# then depmod, so that `modprobe mmapdemo` finds it.  Unsigned: only the
+# distribution has its signing key (DKMS signs with the machine's own).
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install CONFIG_MODULE_SIG_ALL=
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KERNELRELEASE_OF_KDIR)
 
 uninstall:
