@@ -84,6 +84,85 @@ check "checkpatch --strict" "$LOGS/checkpatch.log" checkpatch
 check "kernel-doc" "$LOGS/kernel-doc.log" \
 	perl "$tools/kernel-doc" -none -Wall "${sources[@]}"
 
+# The project's files of a kind: tracked ones where there is git.
+files() {
+	if git -C "$MMAPDEMO_TOP" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$MMAPDEMO_TOP" ls-files "$@" | sed "s|^|$MMAPDEMO_TOP/|"
+	else
+		(cd "$MMAPDEMO_TOP" && for f in "$@"; do [ -f "$f" ] && echo "$MMAPDEMO_TOP/$f"; done)
+	fi
+}
+
+clang_format_check() {
+	local f bad=0
+
+	for f in $(files 'module/*.[ch]' 'module/uapi/*.h' 'userspace-tests/*.[ch]'); do
+		clang-format --style="file:$BUILD/ktools/.clang-format" "$f" |
+			diff -u "$f" - || bad=1
+	done
+	return $bad
+}
+
+# Every module parameter has a description (modinfo shows "name:text").
+modinfo_check() {
+	local ko=$1 parms
+
+	parms=$(modinfo -F parm "$ko") || return 1
+	echo "$parms"
+	[ -n "$parms" ] && ! echo "$parms" | grep -qE '^[a-z_]+:[[:space:]]*(\(|$)'
+}
+
+dkms_check() {
+	local tmp k rc=0
+
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/src/mmapdemo-1.0" "$tmp/tree"
+	cp -r "$MMAPDEMO_TOP"/{Kbuild,Makefile,dkms.conf,module} "$tmp/src/mmapdemo-1.0/"
+	for k in 6.1 6.12; do
+		dkms build -m mmapdemo -v 1.0 -k "$(headers_release "$(headers_dir "$k")")" \
+			--dkmstree "$tmp/tree" --sourcetree "$tmp/src" || rc=1
+	done
+	find "$tmp/tree" -name 'mmapdemo.ko*'
+	[ "$(find "$tmp/tree" -name 'mmapdemo.ko*' | wc -l)" -eq 2 ] || rc=1
+	rm -rf "$tmp"
+	return $rc
+}
+
+# make install and uninstall, into a scratch root instead of the system.
+install_check() {
+	local tmp kdir rel rc=0
+
+	tmp=$(mktemp -d)
+	kdir=$(headers_dir 6.12) rel=$(headers_release "$(headers_dir 6.12)")
+	cp -r "$MMAPDEMO_TOP"/{Kbuild,Makefile,module} "$tmp/"
+	make -C "$tmp" install KDIR="$kdir" INSTALL_MOD_PATH="$tmp/root" &&
+		grep -q mmapdemo "$tmp/root/lib/modules/$rel/modules.dep" || rc=1
+	make -C "$tmp" uninstall KDIR="$kdir" INSTALL_MOD_PATH="$tmp/root" &&
+		! grep -q mmapdemo "$tmp/root/lib/modules/$rel/modules.dep" || rc=1
+	rm -rf "$tmp"
+	return $rc
+}
+
+note "userspace, scripts, packaging"
+check "clang-format (the kernel's .clang-format): no diff" "$LOGS/clang-format.log" \
+	clang_format_check
+# shellcheck disable=SC2046
+check "shellcheck" "$LOGS/shellcheck.log" shellcheck -x -P SCRIPTDIR \
+	$(files 'scripts/*.sh' 'userspace-tests/*.sh' .ci/run)
+# Kernel style declares variables at the top of a block: no variableScope.
+# shellcheck disable=SC2046
+check "cppcheck on the userspace programs" "$LOGS/cppcheck.log" \
+	cppcheck --quiet --error-exitcode=1 --std=c11 -D_GNU_SOURCE \
+	--enable=warning,style,performance,portability --inline-suppr \
+	-I "$BUILD/ksft" -I "$MMAPDEMO_TOP/module/uapi" \
+	--suppress=missingIncludeSystem --suppress="*:$BUILD/ksft/*" \
+	--suppress=variableScope \
+	$(files 'userspace-tests/*.c')
+check "modinfo: every parameter described" "$LOGS/modinfo.log" \
+	modinfo_check "$BUILD/k/6.12/mmapdemo.ko"
+check "dkms build against 6.1 and 6.12" "$LOGS/dkms.log" dkms_check
+check "make install and uninstall (scratch root)" "$LOGS/install.log" install_check
+
 note "debug kernel"
 if "$MMAPDEMO_TOP/scripts/debug-kernel.sh" >"$LOGS/debug-kernel.log" 2>&1; then
 	check "build debug W=1 -Werror, sparse" "$LOGS/build-debug.log" \

@@ -38,7 +38,8 @@ if [ ! -f "$out/.built" ]; then
 	kmake -j"$(nproc)" all >&2
 	touch "$out/.built"
 	# Keep this build and the one before it (a run may still use it).
-	ls -dt "$CACHE"/debug-kernel/*/ | tail -n +3 | xargs -r rm -rf
+	find "$CACHE/debug-kernel" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' |
+		sort -rn | tail -n +3 | cut -d' ' -f2- | xargs -r rm -rf
 fi
 echo "$out" >"$CACHE/debug-kernel.current"
 echo "$out"

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of mmapdemo's test guest (busybox).  Mounts what the tests use, runs
@@ -26,5 +27,5 @@ grep -q 'mmapdemo_interactive' /proc/cmdline && out=/dev/console
 cd / && sh /run.sh >"$out" 2>&1
 rc=$?
 echo "guest: /run.sh exited with status $rc"
-printf "\\$(printf %03o "$rc")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+printf '%b' "\\$(printf %03o "$rc")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 poweroff -f

@@ -26,8 +26,9 @@ headers_dir() {
 	6.12) pat='/usr/src/linux-headers-6.12.*+deb12-amd64' ;;
 	*) return 1 ;;
 	esac
-	# shellcheck disable=SC2086
-	ls -d $pat 2>/dev/null | sort -V | tail -n 1
+	for d in $pat; do
+		[ -d "$d" ] && echo "$d"
+	done | sort -V | tail -n 1
 }
 
 # The release string of a Debian headers directory, e.g. 6.1.0-56-amd64.

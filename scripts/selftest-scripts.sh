@@ -54,10 +54,11 @@ expect "klog-check on a warning during an OOM window" 1 "$MMAPDEMO_TOP/scripts/k
 printf '%s begin\n%s end\nCall Trace:\n' "$oom" "$oom" >"$tmp/log"
 expect "klog-check on a stack dump after the window" 1 "$MMAPDEMO_TOP/scripts/klog-check.sh" "$tmp/log"
 
-if ls "$BUILD"/vm/*/console.log >/dev/null 2>&1; then
-	expect "klog-check on a clean boot" 0 "$MMAPDEMO_TOP/scripts/klog-check.sh" \
-		"$(ls "$BUILD"/vm/*/console.log | head -n 1)"
-fi
+for log in "$BUILD"/vm/*/console.log; do
+	[ -f "$log" ] || continue
+	expect "klog-check on a clean boot" 0 "$MMAPDEMO_TOP/scripts/klog-check.sh" "$log"
+	break
+done
 
 printf 'TAP version 13\n1..3\nok 1 a\nnot ok 2 b\nok 3 c # SKIP why\n1..4\nok 1 d\n' >"$tmp/tap"
 expect "tap-count counts a crashed program's missing tests as failed" 0 \

@@ -28,8 +28,11 @@ for p in $want; do
 done
 
 # A 6.12 image and headers pair of the same version must be installed.
-have612=$(ls -d /usr/src/linux-headers-6.12.*+deb12-amd64 2>/dev/null | sort -V | tail -n 1)
-if [ -z "$have612" ] || [ -z "$(ls /boot/vmlinuz-6.12.*+deb12-amd64 2>/dev/null)" ]; then
+have612=""
+for h in /usr/src/linux-headers-6.12.*+deb12-amd64; do
+	[ -e "/boot/vmlinuz-${h#/usr/src/linux-headers-}" ] && have612=yes
+done
+if [ -z "$have612" ]; then
 	[ -n "${SETUP_UPDATED:-}" ] || apt-get update -qq
 	export SETUP_UPDATED=1
 	img=$(newest_612 image)

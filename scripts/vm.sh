@@ -31,7 +31,9 @@ while getopts k:i:o:t:m:c:a:Ix opt; do
 	*) die "bad option" ;;
 	esac
 done
-[ -r "$kernel" ] && [ -r "$initrd" ] && [ -n "$outdir" ] || die "need -k, -i and -o"
+if [ ! -r "$kernel" ] || [ ! -r "$initrd" ] || [ -z "$outdir" ]; then
+	die "need -k, -i and -o"
+fi
 mkdir -p "$outdir"
 console=$outdir/console.log output=$outdir/output.log
 rm -f "$console" "$output"
@@ -44,11 +46,11 @@ cmdline+=" kfence.sample_interval=10 mitigations=off $append"
 
 args=(-machine pc -cpu max -smp "$cpus" -m "$mem" -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -display none)
+	-device "isa-debug-exit,iobase=0xf4,iosize=0x04" -display none)
 if [ -n "$icount" ]; then
-	args+=(-accel tcg -icount shift=0,sleep=off)
+	args+=(-accel tcg -icount "shift=0,sleep=off")
 else
-	args+=(-accel tcg,thread=multi)
+	args+=(-accel "tcg,thread=multi")
 fi
 if [ -n "$interactive" ]; then
 	args+=(-serial mon:stdio -serial null -append "$cmdline mmapdemo_interactive")
