@@ -18,8 +18,8 @@ static const unsigned char code[] = { 0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3 };
 
 FIXTURE(admit)
 {
-	int fd[2];		/* [0] the device, [1] its reference */
-	bool noexec[2];		/* on a noexec mount: PROT_EXEC refused */
+	int fd[2]; /* [0] the device, [1] its reference */
+	bool noexec[2]; /* on a noexec mount: PROT_EXEC refused */
 	size_t ps;
 };
 
@@ -31,29 +31,29 @@ FIXTURE_VARIANT(admit)
 	int type;
 };
 
-#define ADMIT(kname, k, oname, o, pname, p, tname, t)			\
-	FIXTURE_VARIANT_ADD(admit, kname##_##oname##_##pname##_##tname)	\
-	{								\
-		.kind = (k), .oflags = (o), .prot = (p), .type = (t),	\
+#define ADMIT(kname, k, oname, o, pname, p, tname, t)                   \
+	FIXTURE_VARIANT_ADD(admit, kname##_##oname##_##pname##_##tname) \
+	{                                                               \
+		.kind = (k), .oflags = (o), .prot = (p), .type = (t),   \
 	}
 
-#define ADMIT_PROTS(kname, k, oname, o, tname, t)			\
-	ADMIT(kname, k, oname, o, none, PROT_NONE, tname, t);		\
-	ADMIT(kname, k, oname, o, r, PROT_READ, tname, t);		\
-	ADMIT(kname, k, oname, o, w, PROT_WRITE, tname, t);		\
-	ADMIT(kname, k, oname, o, rw, PROT_READ | PROT_WRITE, tname, t); \
-	ADMIT(kname, k, oname, o, rx, PROT_READ | PROT_EXEC, tname, t);	\
+#define ADMIT_PROTS(kname, k, oname, o, tname, t)                          \
+	ADMIT(kname, k, oname, o, none, PROT_NONE, tname, t);              \
+	ADMIT(kname, k, oname, o, r, PROT_READ, tname, t);                 \
+	ADMIT(kname, k, oname, o, w, PROT_WRITE, tname, t);                \
+	ADMIT(kname, k, oname, o, rw, PROT_READ | PROT_WRITE, tname, t);   \
+	ADMIT(kname, k, oname, o, rx, PROT_READ | PROT_EXEC, tname, t);    \
 	ADMIT(kname, k, oname, o, rwx, PROT_READ | PROT_WRITE | PROT_EXEC, \
 	      tname, t)
 
-#define ADMIT_TYPES(kname, k, oname, o)					\
-	ADMIT_PROTS(kname, k, oname, o, shared, MAP_SHARED);		\
-	ADMIT_PROTS(kname, k, oname, o, validate, MAP_SHARED_VALIDATE);	\
+#define ADMIT_TYPES(kname, k, oname, o)                                 \
+	ADMIT_PROTS(kname, k, oname, o, shared, MAP_SHARED);            \
+	ADMIT_PROTS(kname, k, oname, o, validate, MAP_SHARED_VALIDATE); \
 	ADMIT_PROTS(kname, k, oname, o, private, MAP_PRIVATE)
 
-#define ADMIT_MODES(kname, k)						\
-	ADMIT_TYPES(kname, k, rdonly, O_RDONLY);			\
-	ADMIT_TYPES(kname, k, wronly, O_WRONLY);			\
+#define ADMIT_MODES(kname, k)                    \
+	ADMIT_TYPES(kname, k, rdonly, O_RDONLY); \
+	ADMIT_TYPES(kname, k, wronly, O_WRONLY); \
 	ADMIT_TYPES(kname, k, rdwr, O_RDWR)
 
 ADMIT_MODES(file, KIND_FILE);
@@ -63,11 +63,12 @@ FIXTURE_SETUP(admit)
 {
 	self->ps = page_size();
 	for (int ref = 0; ref < 2; ref++) {
-		int rw = kind_open(variant->kind, ref, O_RDWR, NPAGES * self->ps);
+		int rw = kind_open(variant->kind, ref, O_RDWR,
+				   NPAGES * self->ps);
 
 		if (rw < 0 && errno == ENOENT && !ref)
 			SKIP(return, "%s: no such device (module not loaded)",
-			     kind_path(variant->kind, ref));
+				   kind_path(variant->kind, ref));
 		ASSERT_LE(0, rw);
 		/* The file's page 1 holds code, for the PROT_EXEC cases. */
 		if (variant->kind == KIND_FILE)
@@ -76,8 +77,10 @@ FIXTURE_SETUP(admit)
 		self->fd[ref] = reopen(rw, variant->oflags);
 		ASSERT_LE(0, self->fd[ref]);
 		close(rw);
-		self->noexec[ref] = variant->kind == KIND_ANON || !ref ?
-			path_noexec(kind_path(variant->kind, ref)) : false;
+		self->noexec[ref] =
+			variant->kind == KIND_ANON || !ref ?
+				path_noexec(kind_path(variant->kind, ref)) :
+				false;
 	}
 }
 
@@ -92,7 +95,7 @@ FIXTURE_TEARDOWN(admit)
  * mapping needs an fd open for writing; every mapping needs one open for
  * reading; PROT_EXEC is refused on a noexec mount.
  */
-static int expected_errno(const FIXTURE_VARIANT(admit) *v, bool noexec)
+static int expected_errno(const FIXTURE_VARIANT(admit) * v, bool noexec)
 {
 	bool shared = v->type != MAP_PRIVATE;
 
@@ -105,7 +108,7 @@ static int expected_errno(const FIXTURE_VARIANT(admit) *v, bool noexec)
 	return 0;
 }
 
-static void expected_perms(const FIXTURE_VARIANT(admit) *v, char perms[5])
+static void expected_perms(const FIXTURE_VARIANT(admit) * v, char perms[5])
 {
 	perms[0] = v->prot & PROT_READ ? 'r' : '-';
 	perms[1] = v->prot & PROT_WRITE ? 'w' : '-';
@@ -133,7 +136,8 @@ TEST_F(admit, mmap)
 		unsigned char *p;
 		int ret;
 
-		p = mmap(NULL, len, variant->prot, variant->type, self->fd[ref], 0);
+		p = mmap(NULL, len, variant->prot, variant->type, self->fd[ref],
+			 0);
 		if (err) {
 			EXPECT_EQ(MAP_FAILED, p) TH_LOG("%s", who);
 			EXPECT_EQ(err, errno) TH_LOG("%s", who);
@@ -148,14 +152,17 @@ TEST_F(admit, mmap)
 		EXPECT_EQ(!!(variant->prot & PROT_WRITE), vmflag(p, "wr"));
 		EXPECT_EQ(!!(variant->prot & PROT_EXEC), vmflag(p, "ex"));
 		EXPECT_TRUE(vmflag(p, "mr"));
-		EXPECT_EQ(!(shared && rdonly), vmflag(p, "mw")) TH_LOG("%s", who);
-		EXPECT_EQ(!self->noexec[ref], vmflag(p, "me")) TH_LOG("%s", who);
+		EXPECT_EQ(!(shared && rdonly), vmflag(p, "mw"))
+		TH_LOG("%s", who);
+		EXPECT_EQ(!self->noexec[ref], vmflag(p, "me"))
+		TH_LOG("%s", who);
 		EXPECT_EQ(shared, vmflag(p, "ms")) TH_LOG("%s", who);
 		EXPECT_EQ(shared && !rdonly, vmflag(p, "sh")) TH_LOG("%s", who);
 
 		/* Code stored by write() (file) or by a store (RWX) runs. */
 		if ((variant->prot & PROT_EXEC) &&
-		    (variant->kind == KIND_FILE || (variant->prot & PROT_WRITE))) {
+		    (variant->kind == KIND_FILE ||
+		     (variant->prot & PROT_WRITE))) {
 			int (*fn)(void) = (int (*)(void))(p + self->ps);
 
 			if (variant->kind == KIND_ANON)

@@ -21,6 +21,8 @@ FIXTURE_VARIANT(anon)
 	const char *path;
 };
 
+/* The harness declares variants with macros clang-format misreads. */
+/* clang-format off */
 FIXTURE_VARIANT_ADD(anon, mmapdemo)
 {
 	.path = MD_ANON_PATH,
@@ -30,6 +32,7 @@ FIXTURE_VARIANT_ADD(anon, devzero)
 {
 	.path = "/dev/zero",
 };
+/* clang-format on */
 
 FIXTURE_SETUP(anon)
 {
@@ -37,7 +40,7 @@ FIXTURE_SETUP(anon)
 	self->fd = open(variant->path, O_RDWR | O_CLOEXEC);
 	if (self->fd < 0 && errno == ENOENT)
 		SKIP(return, "%s: no such device (module not loaded)",
-		     variant->path);
+			   variant->path);
 	ASSERT_LE(0, self->fd);
 }
 
@@ -221,12 +224,14 @@ TEST_F(anon, shared_offset_shifts_object)
 	size_t ps = self->ps;
 	unsigned char *p;
 
-	p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, ps);
+	p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 ps);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(0, peek(p).sig);
 	EXPECT_EQ(SIGBUS, peek(p + ps).sig);
 	munmap(p, 2 * ps);
-	p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd, ps);
+	p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd,
+		 ps);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(0, peek(p + ps).sig);
 	munmap(p, 2 * ps);
@@ -261,7 +266,7 @@ FIXTURE_SETUP(anondev)
 	self->fd = open(MD_ANON_PATH, O_RDWR | O_CLOEXEC);
 	if (self->fd < 0 && errno == ENOENT)
 		SKIP(return, "%s: no such device (module not loaded)",
-		     MD_ANON_PATH);
+			   MD_ANON_PATH);
 	ASSERT_LE(0, self->fd);
 }
 

@@ -57,12 +57,9 @@ static int setup_fault_type(const char *type, const char *start,
 			    const char *end)
 {
 	static const char *const knobs[][2] = {
-		{ "probability", "0" },
-		{ "verbose", "0" },
-		{ "ignore-gfp-wait", "N" },
-		{ "ignore-gfp-highmem", "N" },
-		{ "min-order", "0" },
-		{ "stacktrace-depth", "32" },
+		{ "probability", "0" },	    { "verbose", "0" },
+		{ "ignore-gfp-wait", "N" }, { "ignore-gfp-highmem", "N" },
+		{ "min-order", "0" },	    { "stacktrace-depth", "32" },
 	};
 	char path[128];
 
@@ -103,8 +100,8 @@ static bool injected(void)
 
 FIXTURE(inject)
 {
-	int fd;		/* /dev/mmapdemo */
-	int afd;	/* /dev/mmapdemo-anon */
+	int fd; /* /dev/mmapdemo */
+	int afd; /* /dev/mmapdemo-anon */
 	size_t ps;
 };
 
@@ -148,7 +145,7 @@ FIXTURE_TEARDOWN(inject)
  * One operation under test: returns 0 or -errno (or -SIGBUS-1000 for a
  * signal), after undoing what it did, so that it can run again.
  */
-typedef int (*op_fn)(struct __test_metadata *m, FIXTURE_DATA(inject) *self);
+typedef int (*op_fn)(struct __test_metadata *m, FIXTURE_DATA(inject) * self);
 
 /*
  * Sweep: fail the 1st, 2nd, ... allocation of @op until it runs through
@@ -156,7 +153,7 @@ typedef int (*op_fn)(struct __test_metadata *m, FIXTURE_DATA(inject) *self);
  * @ok errnos, and the device must work right after.  Returns the number of
  * allocation sites the operation went through.
  */
-static int sweep(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *self,
+static int sweep(struct __test_metadata *_metadata, FIXTURE_DATA(inject) * self,
 		 op_fn op, const int *ok, int nok)
 {
 	int sites;
@@ -170,21 +167,24 @@ static int sweep(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *self,
 		ret = op(_metadata, self);
 		if (!injected()) {
 			fail_nth(0);
-			EXPECT_EQ(0, ret) TH_LOG("no failure injected, yet %d", ret);
+			EXPECT_EQ(0, ret)
+			TH_LOG("no failure injected, yet %d", ret);
 			break;
 		}
 		allowed = ret == 0;
 		for (int i = 0; i < nok; i++)
 			allowed |= ret == -ok[i];
-		EXPECT_TRUE(allowed) TH_LOG("allocation %d failed: result %d", n, ret);
+		EXPECT_TRUE(allowed)
+		TH_LOG("allocation %d failed: result %d", n, ret);
 		/* The devices work: the info ioctl, a mapping, a store. */
 		EXPECT_EQ(0, md_info(self->fd, &info));
-		EXPECT_EQ(0, op(_metadata, self)) TH_LOG("after failing allocation %d", n);
+		EXPECT_EQ(0, op(_metadata, self))
+		TH_LOG("after failing allocation %d", n);
 	}
 	return sites;
 }
 
-static int op_open(struct __test_metadata *m, FIXTURE_DATA(inject) *self)
+static int op_open(struct __test_metadata *m, FIXTURE_DATA(inject) * self)
 {
 	const char *paths[] = { MD_PATH, MD_ANON_PATH };
 
@@ -211,7 +211,7 @@ static int map_touch(int fd, int type, size_t len, bool write)
 	return t.sig ? -(1000 + t.sig) : 0;
 }
 
-static int op_mmap_fault(struct __test_metadata *m, FIXTURE_DATA(inject) *self)
+static int op_mmap_fault(struct __test_metadata *m, FIXTURE_DATA(inject) * self)
 {
 	int fds[2] = { self->fd, self->afd };
 	int types[2] = { MAP_SHARED, MAP_PRIVATE };
@@ -220,11 +220,12 @@ static int op_mmap_fault(struct __test_metadata *m, FIXTURE_DATA(inject) *self)
 	for (int i = 0; i < 2 && !ret; i++)
 		for (int t = 0; t < 2 && !ret; t++)
 			for (int w = 0; w < 2 && !ret; w++)
-				ret = map_touch(fds[i], types[t], 2 * self->ps, w);
+				ret = map_touch(fds[i], types[t], 2 * self->ps,
+						w);
 	return ret;
 }
 
-static int op_grow(struct __test_metadata *m, FIXTURE_DATA(inject) *self)
+static int op_grow(struct __test_metadata *m, FIXTURE_DATA(inject) * self)
 {
 	struct mmapdemo_info info;
 	int ret = 0;
@@ -242,7 +243,7 @@ static int op_grow(struct __test_metadata *m, FIXTURE_DATA(inject) *self)
 	return ret;
 }
 
-static int op_write_read(struct __test_metadata *m, FIXTURE_DATA(inject) *self)
+static int op_write_read(struct __test_metadata *m, FIXTURE_DATA(inject) * self)
 {
 	unsigned char buf[3 * 4096];
 	ssize_t n;
@@ -269,7 +270,8 @@ static const int enomem[] = { ENOMEM };
 
 TEST_F(inject, open)
 {
-	TH_LOG("open: %d allocation sites", sweep(_metadata, self, op_open, NULL, 0));
+	TH_LOG("open: %d allocation sites",
+	       sweep(_metadata, self, op_open, NULL, 0));
 }
 
 /*

@@ -17,11 +17,11 @@
 #ifndef MAP_UNINITIALIZED
 #define MAP_UNINITIALIZED 0x4000000
 #endif
-#define MAP_UNKNOWN (1 << 10)	/* no meaning on x86-64 */
+#define MAP_UNKNOWN (1 << 10) /* no meaning on x86-64 */
 
 FIXTURE(flags)
 {
-	int fd[2];	/* [0] the device, [1] its reference */
+	int fd[2]; /* [0] the device, [1] its reference */
 	size_t ps;
 	size_t len;
 };
@@ -32,6 +32,8 @@ FIXTURE_VARIANT(flags)
 	int type;
 };
 
+/* The harness declares variants with macros clang-format misreads. */
+/* clang-format off */
 FIXTURE_VARIANT_ADD(flags, file_shared)
 {
 	.kind = KIND_FILE, .type = MAP_SHARED,
@@ -51,16 +53,18 @@ FIXTURE_VARIANT_ADD(flags, anon_private)
 {
 	.kind = KIND_ANON, .type = MAP_PRIVATE,
 };
+/* clang-format on */
 
 FIXTURE_SETUP(flags)
 {
 	self->ps = page_size();
 	self->len = NPAGES * self->ps;
 	for (int ref = 0; ref < 2; ref++) {
-		self->fd[ref] = kind_open(variant->kind, ref, O_RDWR, self->len);
+		self->fd[ref] =
+			kind_open(variant->kind, ref, O_RDWR, self->len);
 		if (self->fd[ref] < 0 && errno == ENOENT && !ref)
 			SKIP(return, "%s: no such device (module not loaded)",
-			     kind_path(variant->kind, ref));
+				   kind_path(variant->kind, ref));
 		ASSERT_LE(0, self->fd[ref]);
 	}
 }
@@ -72,7 +76,6 @@ FIXTURE_TEARDOWN(flags)
 }
 
 #define RW (PROT_READ | PROT_WRITE)
-#define SIDES(ref) for (int ref = 0; ref < 2; ref++)
 #define WHO TH_LOG("%s", kind_path(variant->kind, ref))
 
 static unsigned char *map_at(void *addr, size_t len, int flags, int fd,
@@ -84,7 +87,8 @@ static unsigned char *map_at(void *addr, size_t len, int flags, int fd,
 /* A free, page-aligned range of @len bytes, left unmapped. */
 static void *hole(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p =
+		mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p != MAP_FAILED)
 		munmap(p, len);
@@ -96,7 +100,7 @@ TEST_F(flags, fixed_over_own_mapping)
 {
 	size_t ps = self->ps;
 
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *p, *q;
 
 		p = map_at(NULL, 4 * ps, variant->type, self->fd[ref], 0);
@@ -105,7 +109,8 @@ TEST_F(flags, fixed_over_own_mapping)
 			p[i * ps] = 'a' + i;
 		/* The file's pages 2 and 3 (anon: a new object) at pages 1 and 2. */
 		q = map_at(p + ps, 2 * ps, variant->type | MAP_FIXED,
-			   self->fd[ref], variant->kind == KIND_FILE ? 2 * ps : 0);
+			   self->fd[ref],
+			   variant->kind == KIND_FILE ? 2 * ps : 0);
 		ASSERT_EQ(p + ps, q) WHO;
 		EXPECT_EQ('a', p[0]) WHO;
 		EXPECT_EQ('d', p[3 * ps]) WHO;
@@ -123,12 +128,13 @@ TEST_F(flags, fixed_over_own_mapping)
 
 TEST_F(flags, fixed_misaligned)
 {
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *h = hole(2 * self->ps);
 
-		EXPECT_EQ(MAP_FAILED, map_at(h + 1, self->ps,
-					     variant->type | MAP_FIXED,
-					     self->fd[ref], 0)) WHO;
+		EXPECT_EQ(MAP_FAILED,
+			  map_at(h + 1, self->ps, variant->type | MAP_FIXED,
+				 self->fd[ref], 0))
+		WHO;
 		EXPECT_EQ(EINVAL, errno) WHO;
 	}
 }
@@ -138,7 +144,7 @@ TEST_F(flags, fixed_noreplace)
 {
 	size_t ps = self->ps;
 
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *h = hole(4 * ps), *p, *q;
 
 		p = map_at(h, 2 * ps, variant->type | MAP_FIXED_NOREPLACE,
@@ -150,8 +156,9 @@ TEST_F(flags, fixed_noreplace)
 		EXPECT_EQ(EEXIST, errno) WHO;
 		/* Not in MAP_SHARED_VALIDATE's mask (a core quirk): EOPNOTSUPP. */
 		if (variant->type == MAP_SHARED) {
-			q = map_at(h + 2 * ps, ps, MAP_SHARED_VALIDATE |
-				   MAP_FIXED_NOREPLACE, self->fd[ref], 0);
+			q = map_at(h + 2 * ps, ps,
+				   MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE,
+				   self->fd[ref], 0);
 			EXPECT_EQ(MAP_FAILED, q) WHO;
 			EXPECT_EQ(EOPNOTSUPP, errno) WHO;
 		}
@@ -168,15 +175,18 @@ TEST_F(flags, populate)
 {
 	bool shared = variant->type == MAP_SHARED;
 
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *p = map_at(NULL, self->len,
 					  variant->type | MAP_POPULATE,
 					  self->fd[ref], 0);
 
 		ASSERT_NE(MAP_FAILED, p);
 		EXPECT_EQ(NPAGES, pages_present(p, NPAGES)) WHO;
-		for (size_t i = 0; i < NPAGES; i++)
-			EXPECT_EQ(shared, !!(pagemap(p + i * self->ps) & PM_FILE)) WHO;
+		for (size_t i = 0; i < NPAGES; i++) {
+			bool file = pagemap(p + i * self->ps) & PM_FILE;
+
+			EXPECT_EQ(shared, file) WHO;
+		}
 		munmap(p, self->len);
 
 		/*
@@ -185,11 +195,13 @@ TEST_F(flags, populate)
 		 * mmap() still succeeds; private anonymous memory has no end.
 		 */
 		p = map_at(NULL, 2 * self->len, variant->type | MAP_POPULATE,
-			   self->fd[ref], variant->kind == KIND_FILE ? 0 :
-			   self->len);
+			   self->fd[ref],
+			   variant->kind == KIND_FILE ? 0 : self->len);
 		ASSERT_NE(MAP_FAILED, p) WHO;
 		EXPECT_EQ(variant->kind == KIND_FILE || shared ? NPAGES :
-			  2 * NPAGES, pages_present(p, 2 * NPAGES)) WHO;
+								 2 * NPAGES,
+			  pages_present(p, 2 * NPAGES))
+		WHO;
 		munmap(p, 2 * self->len);
 	}
 }
@@ -197,10 +209,11 @@ TEST_F(flags, populate)
 /* MAP_NONBLOCK turns MAP_POPULATE off. */
 TEST_F(flags, populate_nonblock)
 {
-	SIDES(ref) {
-		unsigned char *p = map_at(NULL, self->len, variant->type |
-					  MAP_POPULATE | MAP_NONBLOCK,
-					  self->fd[ref], 0);
+	for (int ref = 0; ref < 2; ref++) {
+		unsigned char *p =
+			map_at(NULL, self->len,
+			       variant->type | MAP_POPULATE | MAP_NONBLOCK,
+			       self->fd[ref], 0);
 
 		ASSERT_NE(MAP_FAILED, p);
 		EXPECT_EQ(0UL, pages_present(p, NPAGES)) WHO;
@@ -211,7 +224,7 @@ TEST_F(flags, populate_nonblock)
 /* MAP_NORESERVE: no commit charge (VmFlags nr) under overcommit. */
 TEST_F(flags, noreserve)
 {
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *p = map_at(NULL, self->len,
 					  variant->type | MAP_NORESERVE,
 					  self->fd[ref], 0);
@@ -227,7 +240,7 @@ TEST_F(flags, locked)
 {
 	if (geteuid())
 		SKIP(return, "locking memory needs CAP_IPC_LOCK here");
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *p = map_at(NULL, self->len,
 					  variant->type | MAP_LOCKED,
 					  self->fd[ref], 0);
@@ -247,7 +260,7 @@ TEST_F(flags, locked)
  */
 TEST_F(flags, sync)
 {
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *p;
 
 		p = map_at(NULL, self->len, variant->type | MAP_SYNC,
@@ -267,7 +280,7 @@ TEST_F(flags, sync)
 /* An unknown bit: ignored, except by MAP_SHARED_VALIDATE (EOPNOTSUPP). */
 TEST_F(flags, unknown_bit)
 {
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *p;
 
 		p = map_at(NULL, self->len, variant->type | MAP_UNKNOWN,
@@ -286,12 +299,16 @@ TEST_F(flags, unknown_bit)
 /* Neither hugetlbfs pages nor a stack that grows exist for a file: EINVAL. */
 TEST_F(flags, hugetlb_growsdown)
 {
-	SIDES(ref) {
-		EXPECT_EQ(MAP_FAILED, map_at(NULL, self->len, variant->type |
-					     MAP_HUGETLB, self->fd[ref], 0)) WHO;
+	for (int ref = 0; ref < 2; ref++) {
+		EXPECT_EQ(MAP_FAILED,
+			  map_at(NULL, self->len, variant->type | MAP_HUGETLB,
+				 self->fd[ref], 0))
+		WHO;
 		EXPECT_EQ(EINVAL, errno) WHO;
-		EXPECT_EQ(MAP_FAILED, map_at(NULL, self->len, variant->type |
-					     MAP_GROWSDOWN, self->fd[ref], 0)) WHO;
+		EXPECT_EQ(MAP_FAILED,
+			  map_at(NULL, self->len, variant->type | MAP_GROWSDOWN,
+				 self->fd[ref], 0))
+		WHO;
 		EXPECT_EQ(EINVAL, errno) WHO;
 	}
 }
@@ -302,7 +319,7 @@ TEST_F(flags, stack)
 	bool nh = kernel_at_least(6, 7) &&
 		  access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0;
 
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *p = map_at(NULL, self->len,
 					  variant->type | MAP_STACK,
 					  self->fd[ref], 0);
@@ -316,7 +333,7 @@ TEST_F(flags, stack)
 /* MAP_32BIT: placed in the first 2 GiB. */
 TEST_F(flags, map_32bit)
 {
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *p = map_at(NULL, self->len,
 					  variant->type | MAP_32BIT,
 					  self->fd[ref], 0);
@@ -331,7 +348,7 @@ TEST_F(flags, map_32bit)
 /* MAP_UNINITIALIZED only exists without an MMU: no effect, still zeroes. */
 TEST_F(flags, uninitialized)
 {
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *p = map_at(NULL, self->len,
 					  variant->type | MAP_UNINITIALIZED,
 					  self->fd[ref], 0);
@@ -345,12 +362,14 @@ TEST_F(flags, uninitialized)
 /* A mapping type is required; an unknown one is EINVAL. */
 TEST_F(flags, type_required)
 {
-	SIDES(ref) {
-		EXPECT_EQ(MAP_FAILED, map_at(NULL, self->len, 0,
-					     self->fd[ref], 0)) WHO;
+	for (int ref = 0; ref < 2; ref++) {
+		EXPECT_EQ(MAP_FAILED,
+			  map_at(NULL, self->len, 0, self->fd[ref], 0))
+		WHO;
 		EXPECT_EQ(EINVAL, errno) WHO;
-		EXPECT_EQ(MAP_FAILED, map_at(NULL, self->len, 0x0b,
-					     self->fd[ref], 0)) WHO;
+		EXPECT_EQ(MAP_FAILED,
+			  map_at(NULL, self->len, 0x0b, self->fd[ref], 0))
+		WHO;
 		EXPECT_EQ(EINVAL, errno) WHO;
 	}
 }
@@ -366,8 +385,8 @@ TEST_F(flags, anonymous_ignores_fd)
 	char path[64];
 
 	ASSERT_EQ(0, md_info(self->fd[0], &a));
-	p = map_at(NULL, self->len, variant->type | MAP_ANONYMOUS,
-		   self->fd[0], 0);
+	p = map_at(NULL, self->len, variant->type | MAP_ANONYMOUS, self->fd[0],
+		   0);
 	ASSERT_NE(MAP_FAILED, p);
 	p[0] = 1;
 	ASSERT_EQ(0, md_info(self->fd[0], &b));
@@ -381,30 +400,35 @@ TEST_F(flags, anonymous_ignores_fd)
 /* Geometry: lengths and offsets the core refuses, and what it lets past. */
 TEST_F(flags, bad_lengths)
 {
-	SIDES(ref) {
-		EXPECT_EQ(MAP_FAILED, map_at(NULL, 0, variant->type,
-					     self->fd[ref], 0)) WHO;
+	for (int ref = 0; ref < 2; ref++) {
+		EXPECT_EQ(MAP_FAILED,
+			  map_at(NULL, 0, variant->type, self->fd[ref], 0))
+		WHO;
 		EXPECT_EQ(EINVAL, errno) WHO;
 		/* Rounding up to a page wraps around. */
 		EXPECT_EQ(MAP_FAILED, map_at(NULL, (size_t)-4096, variant->type,
-					     self->fd[ref], 0)) WHO;
+					     self->fd[ref], 0))
+		WHO;
 		EXPECT_EQ(ENOMEM, errno) WHO;
 		/* More than the address space has. */
 		EXPECT_EQ(MAP_FAILED, map_at(NULL, 1UL << 48, variant->type,
-					     self->fd[ref], 0)) WHO;
+					     self->fd[ref], 0))
+		WHO;
 		EXPECT_EQ(ENOMEM, errno) WHO;
 	}
 }
 
 TEST_F(flags, bad_offsets)
 {
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		EXPECT_EQ(MAP_FAILED, map_at(NULL, self->len, variant->type,
-					     self->fd[ref], 1)) WHO;
+					     self->fd[ref], 1))
+		WHO;
 		EXPECT_EQ(EINVAL, errno) WHO;
 		/* offset + length beyond what the file can address */
 		EXPECT_EQ(MAP_FAILED, map_at(NULL, self->len, variant->type,
-					     self->fd[ref], -4096)) WHO;
+					     self->fd[ref], -4096))
+		WHO;
 		EXPECT_EQ(EOVERFLOW, errno) WHO;
 	}
 }
@@ -418,7 +442,7 @@ TEST_F(flags, offset_beyond_largest_file)
 {
 	off_t off = (off_t)(~0ULL >> 1) - (off_t)(self->ps - 1);
 
-	SIDES(ref) {
+	for (int ref = 0; ref < 2; ref++) {
 		unsigned char *p = map_at(NULL, self->ps, variant->type,
 					  self->fd[ref], off);
 
@@ -429,8 +453,8 @@ TEST_F(flags, offset_beyond_largest_file)
 		}
 		ASSERT_NE(MAP_FAILED, p) WHO;
 		/* Beyond a shared object's end: SIGBUS (see anon_test). */
-		EXPECT_EQ(variant->type == MAP_SHARED ? SIGBUS : 0,
-			  peek(p).sig) WHO;
+		EXPECT_EQ(variant->type == MAP_SHARED ? SIGBUS : 0, peek(p).sig)
+		WHO;
 		munmap(p, self->ps);
 	}
 }
@@ -448,9 +472,10 @@ TEST_F(flags, offset_beyond_size)
 	ASSERT_EQ(0, md_info(self->fd[0], &info));
 	offs[1] = variant->kind == KIND_FILE ? (off_t)info.max_size : 1 << 30;
 	for (int i = 0; i < 2; i++) {
-		SIDES(ref) {
-			unsigned char *p = map_at(NULL, self->len, variant->type,
-						  self->fd[ref], offs[i]);
+		for (int ref = 0; ref < 2; ref++) {
+			unsigned char *p = map_at(NULL, self->len,
+						  variant->type, self->fd[ref],
+						  offs[i]);
 			struct touch r;
 
 			ASSERT_NE(MAP_FAILED, p) WHO;

@@ -18,9 +18,9 @@
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
 
-#define FILE_SIZE	(64UL << 10)
-#define SCRATCH		(64UL << 20)	/* where MAP_FIXED and mremap may go */
-#define NSLOTS		4
+#define FILE_SIZE (64UL << 10)
+#define SCRATCH (64UL << 20) /* where MAP_FIXED and mremap may go */
+#define NSLOTS 4
 
 #ifndef MADV_SOFT_OFFLINE
 #define MADV_SOFT_OFFLINE 101
@@ -48,13 +48,13 @@ struct slot {
 
 FIXTURE(hostile)
 {
-	int fd[2];		/* the device and its reference, O_RDWR */
+	int fd[2]; /* the device and its reference, O_RDWR */
 	size_t ps;
-	unsigned char *buf;	/* 2 pages, then a PROT_NONE guard page */
-	unsigned char *rdonly;	/* a read-only page */
-	unsigned char *scratch;	/* reserved, PROT_NONE */
+	unsigned char *buf; /* 2 pages, then a PROT_NONE guard page */
+	unsigned char *rdonly; /* a read-only page */
+	unsigned char *scratch; /* reserved, PROT_NONE */
 	struct slot slot[NSLOTS];
-	uint64_t max_size;	/* the file device's */
+	uint64_t max_size; /* the file device's */
 };
 
 FIXTURE_VARIANT(hostile)
@@ -62,6 +62,8 @@ FIXTURE_VARIANT(hostile)
 	enum kind kind;
 };
 
+/* The harness declares variants with macros clang-format misreads. */
+/* clang-format off */
 FIXTURE_VARIANT_ADD(hostile, file)
 {
 	.kind = KIND_FILE,
@@ -71,6 +73,7 @@ FIXTURE_VARIANT_ADD(hostile, anon)
 {
 	.kind = KIND_ANON,
 };
+/* clang-format on */
 
 FIXTURE_SETUP(hostile)
 {
@@ -78,10 +81,11 @@ FIXTURE_SETUP(hostile)
 
 	self->ps = page_size();
 	for (int ref = 0; ref < 2; ref++) {
-		self->fd[ref] = kind_open(variant->kind, ref, O_RDWR, FILE_SIZE);
+		self->fd[ref] =
+			kind_open(variant->kind, ref, O_RDWR, FILE_SIZE);
 		if (self->fd[ref] < 0 && errno == ENOENT && !ref)
 			SKIP(return, "%s: no such device (module not loaded)",
-			     kind_path(variant->kind, ref));
+				   kind_path(variant->kind, ref));
 		ASSERT_LE(0, self->fd[ref]);
 	}
 	/* Both files hold the same bytes, every page written (no holes). */
@@ -92,7 +96,8 @@ FIXTURE_SETUP(hostile)
 			memset(page, (int)(off >> 12) + 1, sizeof(page));
 			for (int ref = 0; ref < 2; ref++)
 				ASSERT_EQ((ssize_t)sizeof(page),
-					  pwrite(self->fd[ref], page, sizeof(page), off));
+					  pwrite(self->fd[ref], page,
+						 sizeof(page), off));
 		}
 	}
 	m = mmap(NULL, 4 * self->ps, PROT_READ | PROT_WRITE,
@@ -103,7 +108,8 @@ FIXTURE_SETUP(hostile)
 	self->rdonly = m + 3 * self->ps;
 	ASSERT_EQ(0, mprotect(self->rdonly, self->ps, PROT_READ));
 	self->scratch = mmap(NULL, SCRATCH, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			     0);
 	ASSERT_NE(MAP_FAILED, self->scratch);
 	if (!seed) {
 		const char *s = getenv("MMAPDEMO_SEED");
@@ -135,11 +141,13 @@ FIXTURE_TEARDOWN(hostile)
 static bool in(const unsigned char *base, size_t size, const unsigned char *p,
 	       size_t len)
 {
-	return p >= base && p + len <= base + size && p + len >= p;
+	uintptr_t a = (uintptr_t)p, b = (uintptr_t)base;
+
+	return a >= b && len <= size && a - b <= size - len;
 }
 
 /* A pointer a hostile caller might pass for a buffer. */
-static void *bad_buffer(FIXTURE_DATA(hostile) *self)
+static void *bad_buffer(FIXTURE_DATA(hostile) * self)
 {
 	switch (rnd() % 8) {
 	case 0:
@@ -147,14 +155,14 @@ static void *bad_buffer(FIXTURE_DATA(hostile) *self)
 	case 1:
 		return (void *)1;
 	case 2:
-		return (void *)0xffffffff81000000UL;	/* the kernel's text */
+		return (void *)0xffffffff81000000UL; /* the kernel's text */
 	case 3:
-		return (void *)0x8000000000000000UL;	/* non-canonical */
+		return (void *)0x8000000000000000UL; /* non-canonical */
 	case 4:
-		return self->buf + 2 * self->ps;	/* the guard page */
+		return self->buf + 2 * self->ps; /* the guard page */
 	case 5:
 		return self->rdonly;
-	case 6:	/* runs into the guard page */
+	case 6: /* runs into the guard page */
 		return self->buf + 2 * self->ps - (rnd() % self->ps);
 	default:
 		return self->buf + rnd() % self->ps;
@@ -164,8 +172,8 @@ static void *bad_buffer(FIXTURE_DATA(hostile) *self)
 static size_t bad_count(void)
 {
 	static const size_t counts[] = {
-		0, 1, 100, 4095, 4096, 4097, 8192, 65536, 1UL << 30,
-		1UL << 40, SIZE_MAX, SIZE_MAX >> 1,
+		0,    1,     100,	4095,	   4096,     4097,
+		8192, 65536, 1UL << 30, 1UL << 40, SIZE_MAX, SIZE_MAX >> 1,
 	};
 
 	return rnd() % 4 ? PICK(counts) : rnd() % 20000;
@@ -174,8 +182,18 @@ static size_t bad_count(void)
 static off_t bad_offset(void)
 {
 	static const off_t offs[] = {
-		0, 1, 4095, 4096, FILE_SIZE - 1, FILE_SIZE, FILE_SIZE + 1,
-		1L << 30, 1L << 40, (off_t)(~0ULL >> 1), -1, -4096,
+		0,
+		1,
+		4095,
+		4096,
+		FILE_SIZE - 1,
+		FILE_SIZE,
+		FILE_SIZE + 1,
+		1L << 30,
+		1L << 40,
+		(off_t)(~0ULL >> 1),
+		-1,
+		-4096,
 		(off_t)(1ULL << 63),
 	};
 
@@ -188,8 +206,11 @@ struct outcome {
 	int err;
 };
 
-#define OUTCOME(call) ({ long __r = (long)(call); \
-	(struct outcome){ __r, __r == -1 ? errno : 0 }; })
+#define OUTCOME(call)                                           \
+	({                                                      \
+		long __r = (long)(call);                        \
+		(struct outcome){ __r, __r == -1 ? errno : 0 }; \
+	})
 
 /*
  * Run one random call on both sides; compare.  Returns false on a mismatch,
@@ -206,7 +227,7 @@ static bool compare(struct __test_metadata *_metadata, const char *what,
 }
 
 static bool rw_call(struct __test_metadata *_metadata,
-		    FIXTURE_DATA(hostile) *self, bool file)
+		    FIXTURE_DATA(hostile) * self, bool file)
 {
 	void *b = bad_buffer(self);
 	size_t n = bad_count();
@@ -243,16 +264,16 @@ static bool rw_call(struct __test_metadata *_metadata,
 		}
 	}
 	snprintf(what, sizeof(what), "%s(%p, %zu, %lld)",
-		 (const char *[]){ "read", "pread", "write", "pwrite" }[op],
-		 b, n, (long long)off);
+		 (const char *[]){ "read", "pread", "write", "pwrite" }[op], b,
+		 n, (long long)off);
 	return compare(_metadata, what, o[0], o[1]);
 }
 
 static bool lseek_call(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(hostile) *self, bool file)
+		       FIXTURE_DATA(hostile) * self, bool file)
 {
 	off_t off = bad_offset();
-	int whence = rnd() % 6;		/* SEEK_SET .. SEEK_HOLE, and one more */
+	int whence = rnd() % 6; /* SEEK_SET .. SEEK_HOLE, and one more */
 	struct outcome o[2];
 	char what[64];
 
@@ -269,7 +290,9 @@ static bool lseek_call(struct __test_metadata *_metadata,
 		struct outcome want = { -1, ENXIO };
 
 		if (off >= 0 && off < size)
-			want = (struct outcome){ whence == SEEK_DATA ? off : size, 0 };
+			want = (struct outcome){ whence == SEEK_DATA ? off :
+								       size,
+						 0 };
 		/* The two positions now differ: start both over. */
 		lseek(self->fd[0], 0, SEEK_SET);
 		lseek(self->fd[1], 0, SEEK_SET);
@@ -284,18 +307,18 @@ static bool lseek_call(struct __test_metadata *_metadata,
  * gives EFAULT, and refuses a size beyond max_size with EFBIG.
  */
 static bool ioctl_call(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(hostile) *self, bool file)
+		       FIXTURE_DATA(hostile) * self, bool file)
 {
 	struct mmapdemo_info *info = (void *)self->buf;
 	unsigned long cmds[] = {
-		MMAPDEMO_IOC_GET_INFO, MMAPDEMO_IOC_SET_SIZE,
+		MMAPDEMO_IOC_GET_INFO,
+		MMAPDEMO_IOC_SET_SIZE,
 		_IOC(rnd() % 4, MMAPDEMO_IOC_MAGIC, rnd() % 4, rnd() % 512),
-		(unsigned int)rnd(), rnd(),
+		(unsigned int)rnd(),
+		rnd(),
 	};
 	unsigned long cmd = PICK(cmds);
 	unsigned char *arg = rnd() % 2 ? bad_buffer(self) : (void *)rnd();
-	uint64_t sizes[] = { 0, 1, FILE_SIZE, FILE_SIZE + 4097, 1ULL << 40,
-			     UINT64_MAX };
 	struct outcome o;
 	int want;
 
@@ -303,22 +326,29 @@ static bool ioctl_call(struct __test_metadata *_metadata,
 		arg = (unsigned char *)info;
 	/* A sensible size argument, sometimes. */
 	if (cmd == MMAPDEMO_IOC_SET_SIZE && rnd() % 2) {
+		static const uint64_t sizes[] = { 0,	      1,
+						  FILE_SIZE,  FILE_SIZE + 4097,
+						  1ULL << 40, UINT64_MAX };
+
 		arg = self->buf;
 		*(uint64_t *)arg = PICK(sizes);
 	}
 	o = OUTCOME(ioctl(self->fd[0], cmd, arg));
 
 	if (cmd == MMAPDEMO_IOC_GET_INFO)
-		want = in(self->buf, 2 * self->ps, arg, sizeof(*info)) ? 0 : EFAULT;
+		want = in(self->buf, 2 * self->ps, arg, sizeof(*info)) ? 0 :
+									 EFAULT;
 	else if (cmd == MMAPDEMO_IOC_SET_SIZE && file)
 		want = !in(self->buf, 2 * self->ps, arg, 8) &&
-		       !in(self->rdonly, self->ps, arg, 8) ? EFAULT :
-		       *(uint64_t *)arg > self->max_size ? EFBIG : 0;
+				       !in(self->rdonly, self->ps, arg, 8) ?
+			       EFAULT :
+		       *(uint64_t *)arg > self->max_size ? EFBIG :
+							   0;
 	else
 		want = ENOTTY;
 	if (o.err != want)
-		TH_LOG("ioctl(%#lx, %p): %ld (%s), expected %s", cmd, arg, o.ret,
-		       strerror(o.err), strerror(want));
+		TH_LOG("ioctl(%#lx, %p): %ld (%s), expected %s", cmd, arg,
+		       o.ret, strerror(o.err), strerror(want));
 	/* Keep both files the same size and the same contents. */
 	if (file && cmd == MMAPDEMO_IOC_SET_SIZE && !o.ret &&
 	    !md_info(self->fd[0], info)) {
@@ -334,16 +364,29 @@ static bool ioctl_call(struct __test_metadata *_metadata,
  * slot's old ones) for mremap() and madvise().
  */
 static bool mmap_call(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(hostile) *self, bool anon)
+		      FIXTURE_DATA(hostile) * self, bool anon)
 {
-	static const size_t lens[] = { 0, 1, 4096, 8192, 65536, 1UL << 30,
-				       1UL << 47, SIZE_MAX - 4095 };
+	static const size_t lens[] = {
+		0, 1, 4096, 8192, 65536, 1UL << 30, 1UL << 47, SIZE_MAX - 4095
+	};
 	static const int bits[] = {
-		MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_FIXED,
-		MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_POPULATE, MAP_NONBLOCK,
-		MAP_LOCKED, MAP_HUGETLB, MAP_GROWSDOWN, MAP_STACK,
-		MAP_ANONYMOUS, 0x80000 /* MAP_SYNC */, 1 << 10, 1 << 26,
-	};	/* not MAP_32BIT: both sides share its 1 GiB window */
+		MAP_SHARED,
+		MAP_PRIVATE,
+		MAP_SHARED_VALIDATE,
+		MAP_FIXED,
+		MAP_FIXED_NOREPLACE,
+		MAP_NORESERVE,
+		MAP_POPULATE,
+		MAP_NONBLOCK,
+		MAP_LOCKED,
+		MAP_HUGETLB,
+		MAP_GROWSDOWN,
+		MAP_STACK,
+		MAP_ANONYMOUS,
+		0x80000 /* MAP_SYNC */,
+		1 << 10,
+		1 << 26,
+	}; /* not MAP_32BIT: both sides share its 1 GiB window */
 	size_t len = rnd() % 3 ? (rnd() % 16 + 1) * self->ps : PICK(lens);
 	int prot = rnd() % 3 ? (int)(rnd() % 8) : (int)rnd();
 	int flags = rnd() % 2 ? MAP_SHARED : MAP_PRIVATE;
@@ -375,7 +418,8 @@ static bool mmap_call(struct __test_metadata *_metadata,
 		void *addr = NULL;
 
 		if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
-			addr = self->scratch + (ref ? SCRATCH / 2 : 0) + misalign;
+			addr = self->scratch + (ref ? SCRATCH / 2 : 0) +
+			       misalign;
 		p[ref] = mmap(addr, len, prot, flags, self->fd[ref], off);
 	}
 	snprintf(what, sizeof(what), "mmap(%zu, %#x, %#x, %lld)", len, prot,
@@ -392,8 +436,8 @@ static bool mmap_call(struct __test_metadata *_metadata,
 	}
 	s->len = len;
 	/* Give the scratch area back its reservation. */
-	mmap(self->scratch, SCRATCH, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-	     MAP_NORESERVE | MAP_FIXED, -1, 0);
+	mmap(self->scratch, SCRATCH, PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	for (int ref = 0; ref < 2; ref++)
 		if ((unsigned char *)s->p[ref] >= self->scratch &&
 		    (unsigned char *)s->p[ref] < self->scratch + SCRATCH)
@@ -414,13 +458,13 @@ static bool mmap_call(struct __test_metadata *_metadata,
  * slot unless the call grows (then the core refuses with EFAULT).
  */
 static bool mremap_call(struct __test_metadata *_metadata,
-			FIXTURE_DATA(hostile) *self)
+			FIXTURE_DATA(hostile) * self)
 {
 	static const size_t lens[] = { 0, 1, 4096, 8192, 65536, 1UL << 40 };
 	struct slot *s = &self->slot[rnd() % NSLOTS];
 	size_t span = (s->len + self->ps - 1) / self->ps * self->ps;
 	size_t off, old_len, new_len;
-	int flags = (int)(rnd() % 8);	/* MAYMOVE, FIXED, DONTUNMAP */
+	int flags = (int)(rnd() % 8); /* MAYMOVE, FIXED, DONTUNMAP */
 	struct outcome o[2];
 	char what[128];
 	void *q[2];
@@ -461,36 +505,40 @@ static bool mremap_call(struct __test_metadata *_metadata,
 	 * nonsense there.
 	 */
 	for (int ref = 0; ref < 2; ref++) {
-		if (q[ref] != MAP_FAILED && q[ref] != s->p[ref] + off && new_len)
+		if (q[ref] != MAP_FAILED && q[ref] != s->p[ref] + off &&
+		    new_len)
 			munmap(q[ref], new_len);
 		munmap(s->p[ref], span);
 		s->p[ref] = NULL;
 	}
-	mmap(self->scratch, SCRATCH, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-	     MAP_NORESERVE | MAP_FIXED, -1, 0);
+	mmap(self->scratch, SCRATCH, PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	/*
 	 * Growing in place succeeds only if the addresses after the mapping
 	 * are free, which depends on where each side was placed: there,
 	 * success and ENOMEM are both right.
 	 */
 	if (!(flags & MREMAP_MAYMOVE) && new_len > old_len &&
-	    (!o[0].ret || o[0].err == ENOMEM) && (!o[1].ret || o[1].err == ENOMEM))
+	    (!o[0].ret || o[0].err == ENOMEM) &&
+	    (!o[1].ret || o[1].err == ENOMEM))
 		return true;
 	return compare(_metadata, what, o[0], o[1]);
 }
 
 static bool madvise_call(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(hostile) *self, bool anon)
+			 FIXTURE_DATA(hostile) * self, bool anon)
 {
 	struct slot *s = &self->slot[rnd() % NSLOTS];
 	size_t span = (s->len + self->ps - 1) / self->ps * self->ps;
 	size_t off = span ? (rnd() % (span / self->ps)) * self->ps +
-			    (rnd() % 8 ? 0 : 1) : 0;
+				     (rnd() % 8 ? 0 : 1) :
+			    0;
 	/*
 	 * Advice applies to every mapping in the range, even when it then
 	 * fails on a hole: keep it to the slot, or so large that it wraps.
 	 */
-	size_t len = rnd() % 4 ? (rnd() % 8) * self->ps : SIZE_MAX - rnd() % 8192;
+	size_t len = rnd() % 4 ? (rnd() % 8) * self->ps :
+				 SIZE_MAX - rnd() % 8192;
 	int advice = rnd() % 4 ? (int)(rnd() % 30) : (int)rnd();
 	struct outcome o[2];
 	char what[64];
@@ -535,7 +583,7 @@ TEST_F_TIMEOUT(hostile, random_calls, 600)
 
 		/* The test's own memory must survive every call. */
 		ASSERT_EQ(0, msync(self->buf, 4 * self->ps, MS_ASYNC))
-			TH_LOG("call %lu changed the test's own mappings", n);
+		TH_LOG("call %lu changed the test's own mappings", n);
 		switch (rnd() % 7) {
 		case 0:
 		case 1:

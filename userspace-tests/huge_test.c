@@ -25,7 +25,7 @@ FIXTURE_SETUP(huge)
 	self->fd = open(MD_HUGE_PATH, O_RDWR | O_CLOEXEC);
 	if (self->fd < 0 && errno == ENOENT)
 		SKIP(return, "%s: no such device (module not loaded)",
-		     MD_HUGE_PATH);
+			   MD_HUGE_PATH);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, md_info(self->fd, &self->info));
 	ASSERT_LE(2 * CHUNK, self->info.size);

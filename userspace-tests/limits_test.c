@@ -163,7 +163,7 @@ static int touch_anon_past_limit(int fd, size_t ps)
 		return 11;
 	for (size_t off = 0; off < len; off += ps)
 		p[off] = 1;
-	return 12;	/* not reached: the OOM killer stops us */
+	return 12; /* not reached: the OOM killer stops us */
 }
 
 /*
@@ -229,9 +229,11 @@ static int anon_as_nobody(void)
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	if (s == MAP_FAILED || p == MAP_FAILED)
 		_exit(2);
-	s[0] = 1;
-	p[0] = 2;
-	_exit(s[0] == 1 && p[0] == 2 ? 0 : 3);
+	/* Each store, read back through the mapping, stays. */
+	_exit(poke(s, 1).sig || poke(p, 2).sig || peek(s).val != 1 ||
+			      peek(p).val != 2 ?
+		      3 :
+		      0);
 }
 
 /* The parameter's octal mode, as the node must have it. */
@@ -240,7 +242,8 @@ static unsigned int param_mode(const char *name)
 	char path[128], buf[16] = "";
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s", name);
+	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s",
+		 name);
 	f = fopen(path, "re");
 	if (!f || !fgets(buf, sizeof(buf), f))
 		buf[0] = '\0';

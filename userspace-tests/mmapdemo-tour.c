@@ -29,8 +29,7 @@ static void step(const char *what)
 		exit(1);
 	}
 	printf("%-52s faults: +%llu read +%llu write +%llu cow +%llu around  pages %llu  mappings %llu\n",
-	       what,
-	       (unsigned long long)(now.read_faults - last.read_faults),
+	       what, (unsigned long long)(now.read_faults - last.read_faults),
 	       (unsigned long long)(now.write_faults - last.write_faults),
 	       (unsigned long long)(now.cow_faults - last.cow_faults),
 	       (unsigned long long)(now.around_windows - last.around_windows),
@@ -91,7 +90,8 @@ int main(void)
 		return 1;
 	}
 	step("mmap(MAP_PRIVATE)");
-	printf("   private[page 1] reads '%c' (the file's page)\n", private[ps]);
+	printf("   private[page 1] reads '%c' (the file's page)\n",
+	       private[ps]);
 	step("first read of page 1: the file's page, read-only");
 	private[ps] = 'P';
 	step("write to page 1: the core copies, not us");

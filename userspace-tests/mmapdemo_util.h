@@ -256,7 +256,7 @@ static inline bool smaps_field(const void *addr, const char *name, char *buf,
 {
 	unsigned long a = (unsigned long)addr, start, end;
 	size_t n = strlen(name);
-	bool in = false, found = false;
+	bool inside = false, found = false;
 	char line[512];
 	FILE *f;
 
@@ -266,10 +266,10 @@ static inline bool smaps_field(const void *addr, const char *name, char *buf,
 	while (!found && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
 		    strchr(line, '-') < strchr(line, ' ')) {
-			in = a >= start && a < end;
+			inside = a >= start && a < end;
 			continue;
 		}
-		if (in && !strncmp(line, name, n) && line[n] == ':') {
+		if (inside && !strncmp(line, name, n) && line[n] == ':') {
 			const char *v = line + n + 1;
 			size_t vlen;
 
@@ -309,10 +309,10 @@ static inline bool vmflag(const void *addr, const char *flag)
 }
 
 /* /proc/self/pagemap bits (Documentation/admin-guide/mm/pagemap.rst) */
-#define PM_PRESENT	(1ULL << 63)
-#define PM_SWAP		(1ULL << 62)
-#define PM_FILE		(1ULL << 61)
-#define PM_EXCLUSIVE	(1ULL << 56)
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAP (1ULL << 62)
+#define PM_FILE (1ULL << 61)
+#define PM_EXCLUSIVE (1ULL << 56)
 
 /* The pagemap entry of the page holding @addr (0 if unreadable). */
 static inline uint64_t pagemap(const void *addr)
@@ -323,7 +323,8 @@ static inline uint64_t pagemap(const void *addr)
 	if (fd < 0)
 		return 0;
 	if (pread(fd, &e, sizeof(e),
-		  (off_t)((uintptr_t)addr / page_size() * sizeof(e))) != sizeof(e))
+		  (off_t)((uintptr_t)addr / page_size() * sizeof(e))) !=
+	    sizeof(e))
 		e = 0;
 	close(fd);
 	return e;

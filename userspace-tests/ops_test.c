@@ -57,51 +57,51 @@
 
 /* For older C libraries; the values are the kernel's uapi. */
 #ifndef MADV_WIPEONFORK
-#define MADV_WIPEONFORK		18
-#define MADV_KEEPONFORK		19
+#define MADV_WIPEONFORK 18
+#define MADV_KEEPONFORK 19
 #endif
 #ifndef MADV_COLD
-#define MADV_COLD		20
+#define MADV_COLD 20
 #endif
 #ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT		21
+#define MADV_PAGEOUT 21
 #endif
 #ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#define MADV_POPULATE_WRITE	23
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
 #endif
 #ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP	4
+#define MREMAP_DONTUNMAP 4
 #endif
 #ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT		1
+#define MLOCK_ONFAULT 1
 #endif
 
-#define NPAGES		4	/* the pages of a test's mapping */
-#define FILE_PAGES	4	/* the file kind's file: exactly NPAGES */
-#define BIG_PAGES	6	/* a mapping that runs 2 pages past the file */
-#define WINDOW		65536	/* fault_around_bytes: see map() */
+#define NPAGES 4 /* the pages of a test's mapping */
+#define FILE_PAGES 4 /* the file kind's file: exactly NPAGES */
+#define BIG_PAGES 6 /* a mapping that runs 2 pages past the file */
+#define WINDOW 65536 /* fault_around_bytes: see map() */
 
-#define FILL(i)		('A' + (long)(i))	/* page i of the file holds */
-#define STORED(i)	('a' + (long)(i))	/* prepare() stores to page i */
+#define FILL(i) ('A' + (long)(i)) /* page i of the file holds */
+#define STORED(i) ('a' + (long)(i)) /* prepare() stores to page i */
 
 /* The faults a one-byte access can end in, as load() and store() say. */
-#define SEGV_MAP	(-(SIGSEGV * 100 + SEGV_MAPERR))  /* no VMA there */
-#define SEGV_ACC	(-(SIGSEGV * 100 + SEGV_ACCERR))  /* VMA forbids it */
-#define BUS_ADR		(-(SIGBUS * 100 + BUS_ADRERR))	   /* no page there */
-#define FAULT_ELSEWHERE	(-9999)	/* a signal for another address */
-#define CHILD_FAILED	(-9998)	/* a fork child did not report */
+#define SEGV_MAP (-(SIGSEGV * 100 + SEGV_MAPERR)) /* no VMA there */
+#define SEGV_ACC (-(SIGSEGV * 100 + SEGV_ACCERR)) /* VMA forbids it */
+#define BUS_ADR (-(SIGBUS * 100 + BUS_ADRERR)) /* no page there */
+#define FAULT_ELSEWHERE (-9999) /* a signal for another address */
+#define CHILD_FAILED (-9998) /* a fork child did not report */
 
-#define PM_PFN(e)	((e) & ((1ULL << 55) - 1))
+#define PM_PFN(e) ((e) & ((1ULL << 55) - 1))
 
-static size_t ps;	/* the page size */
+static size_t ps; /* the page size */
 
 /* One half of a test: the device, or its reference. */
 struct side {
-	const char *name;	/* for failure messages */
-	bool ref;		/* the reference, not the device */
-	int fd;			/* open with the variant's mode: what is mapped */
-	int rw;			/* O_RDWR on the same file: pread, pwrite */
+	const char *name; /* for failure messages */
+	bool ref; /* the reference, not the device */
+	int fd; /* open with the variant's mode: what is mapped */
+	int rw; /* O_RDWR on the same file: pread, pwrite */
 };
 
 FIXTURE(ops)
@@ -112,34 +112,44 @@ FIXTURE(ops)
 FIXTURE_VARIANT(ops)
 {
 	enum kind kind;
-	int type;	/* MAP_SHARED or MAP_PRIVATE */
-	int oflags;	/* O_RDWR or O_RDONLY */
-	int populate;	/* 0 or MAP_POPULATE */
+	int type; /* MAP_SHARED or MAP_PRIVATE */
+	int oflags; /* O_RDWR or O_RDONLY */
+	int populate; /* 0 or MAP_POPULATE */
 };
 
 /* The variant, as helper functions take it. */
 typedef FIXTURE_VARIANT(ops) ops_variant;
 
-#define OPS_VARIANT(name, k, t, o, p) \
-	FIXTURE_VARIANT_ADD(ops, name) \
-	{ .kind = k, .type = t, .oflags = o, .populate = p, }
+#define OPS_VARIANT(name, k, t, o, p)                             \
+	FIXTURE_VARIANT_ADD(ops, name)                            \
+	{                                                         \
+		.kind = k, .type = t, .oflags = o, .populate = p, \
+	}
 
 OPS_VARIANT(file_shared_rdwr, KIND_FILE, MAP_SHARED, O_RDWR, 0);
-OPS_VARIANT(file_shared_rdwr_populate, KIND_FILE, MAP_SHARED, O_RDWR, MAP_POPULATE);
+OPS_VARIANT(file_shared_rdwr_populate, KIND_FILE, MAP_SHARED, O_RDWR,
+	    MAP_POPULATE);
 OPS_VARIANT(file_shared_rdonly, KIND_FILE, MAP_SHARED, O_RDONLY, 0);
-OPS_VARIANT(file_shared_rdonly_populate, KIND_FILE, MAP_SHARED, O_RDONLY, MAP_POPULATE);
+OPS_VARIANT(file_shared_rdonly_populate, KIND_FILE, MAP_SHARED, O_RDONLY,
+	    MAP_POPULATE);
 OPS_VARIANT(file_private_rdwr, KIND_FILE, MAP_PRIVATE, O_RDWR, 0);
-OPS_VARIANT(file_private_rdwr_populate, KIND_FILE, MAP_PRIVATE, O_RDWR, MAP_POPULATE);
+OPS_VARIANT(file_private_rdwr_populate, KIND_FILE, MAP_PRIVATE, O_RDWR,
+	    MAP_POPULATE);
 OPS_VARIANT(file_private_rdonly, KIND_FILE, MAP_PRIVATE, O_RDONLY, 0);
-OPS_VARIANT(file_private_rdonly_populate, KIND_FILE, MAP_PRIVATE, O_RDONLY, MAP_POPULATE);
+OPS_VARIANT(file_private_rdonly_populate, KIND_FILE, MAP_PRIVATE, O_RDONLY,
+	    MAP_POPULATE);
 OPS_VARIANT(anon_shared_rdwr, KIND_ANON, MAP_SHARED, O_RDWR, 0);
-OPS_VARIANT(anon_shared_rdwr_populate, KIND_ANON, MAP_SHARED, O_RDWR, MAP_POPULATE);
+OPS_VARIANT(anon_shared_rdwr_populate, KIND_ANON, MAP_SHARED, O_RDWR,
+	    MAP_POPULATE);
 OPS_VARIANT(anon_shared_rdonly, KIND_ANON, MAP_SHARED, O_RDONLY, 0);
-OPS_VARIANT(anon_shared_rdonly_populate, KIND_ANON, MAP_SHARED, O_RDONLY, MAP_POPULATE);
+OPS_VARIANT(anon_shared_rdonly_populate, KIND_ANON, MAP_SHARED, O_RDONLY,
+	    MAP_POPULATE);
 OPS_VARIANT(anon_private_rdwr, KIND_ANON, MAP_PRIVATE, O_RDWR, 0);
-OPS_VARIANT(anon_private_rdwr_populate, KIND_ANON, MAP_PRIVATE, O_RDWR, MAP_POPULATE);
+OPS_VARIANT(anon_private_rdwr_populate, KIND_ANON, MAP_PRIVATE, O_RDWR,
+	    MAP_POPULATE);
 OPS_VARIANT(anon_private_rdonly, KIND_ANON, MAP_PRIVATE, O_RDONLY, 0);
-OPS_VARIANT(anon_private_rdonly_populate, KIND_ANON, MAP_PRIVATE, O_RDONLY, MAP_POPULATE);
+OPS_VARIANT(anon_private_rdonly_populate, KIND_ANON, MAP_PRIVATE, O_RDONLY,
+	    MAP_POPULATE);
 
 /* The rules, from the variant. */
 
@@ -208,10 +218,10 @@ static long base(const ops_variant *v, size_t i)
 
 /* The state of one page of a mapping, and what makes it change. */
 enum pstate {
-	P_NONE,		/* no PTE */
-	P_FILE,		/* a page of the file or of the shared object */
-	P_ZERO,		/* the zero page: /dev/zero's or the device's own */
-	P_ANON,		/* the process's own anonymous copy */
+	P_NONE, /* no PTE */
+	P_FILE, /* a page of the file or of the shared object */
+	P_ZERO, /* the zero page: /dev/zero's or the device's own */
+	P_ANON, /* the process's own anonymous copy */
 };
 
 /* What a load maps into an unmapped page. */
@@ -340,21 +350,19 @@ static struct acct model_acct(const struct model *m, const struct side *s)
  * EXPECT_EQ for one side of a test: a failure names the side.  One
  * statement, so that it can be the body of an if or a for.
  */
-#define WANT(want, got) do { \
-	EXPECT_EQ((long)(want), (long)(got)) TH_LOG("on %s", s->name); \
-} while (0)
+#define WANT(want, got)                                                        \
+	do {                                                                   \
+		EXPECT_EQ((long)(want), (long)(got)) TH_LOG("on %s", s->name); \
+	} while (0)
 
-#define WANT_MAPPED(p) do { \
-	ASSERT_NE(MAP_FAILED, (void *)(p)) \
+#define WANT_MAPPED(p)                                               \
+	do {                                                         \
+		ASSERT_NE(MAP_FAILED, (void *)(p))                   \
 		TH_LOG("on %s: mmap: %s", s->name, strerror(errno)); \
-} while (0)
+	} while (0)
 
-/* Every side of a test: the device first, then its reference. */
-#define FOR_EACH_SIDE(s) \
-	for (struct side *s = self->side; s < self->side + 2; s++)
-
-static void check_acct(struct __test_metadata *_metadata,
-		       const struct side *s, const void *p, struct acct a)
+static void check_acct(struct __test_metadata *_metadata, const struct side *s,
+		       const void *p, struct acct a)
 {
 	WANT(a.rss, smaps_kb(p, "Rss"));
 	WANT(a.anon, smaps_kb(p, "Anonymous"));
@@ -440,13 +448,13 @@ static unsigned char *map_prot(const ops_variant *v, const struct side *s,
 {
 	size_t len = npages * ps;
 	void *at = reserve(len), *p;
-	int err;
 
 	if (at == MAP_FAILED)
 		return MAP_FAILED;
 	p = mmap(at, len, prot, v->type | v->populate | MAP_FIXED, s->fd, 0);
 	if (p == MAP_FAILED) {
-		err = errno;
+		int err = errno;
+
 		munmap(at, len);
 		errno = err;
 	}
@@ -492,7 +500,8 @@ static bool vma_at(const void *addr, unsigned long *start, unsigned long *end,
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %4s %llx", &s, &e, perms, &off) == 4 &&
+		if (sscanf(line, "%lx-%lx %4s %llx", &s, &e, perms, &off) ==
+			    4 &&
 		    a >= s && a < e)
 			found = true;
 	fclose(f);
@@ -506,26 +515,28 @@ static bool vma_at(const void *addr, unsigned long *start, unsigned long *end,
 }
 
 /* The VMA holding @p spans exactly [@start, @end) at file offset @off. */
-#define WANT_VMA(p, start, end, off) do { \
-	unsigned long _s = 0, _e = 0; \
-	unsigned long long _o = ~0ULL; \
-	WANT(true, vma_at(p, &_s, &_e, &_o)); \
-	WANT((uintptr_t)(start), _s); \
-	WANT((uintptr_t)(end), _e); \
-	WANT(off, _o); \
-} while (0)
+#define WANT_VMA(p, start, end, off)                  \
+	do {                                          \
+		unsigned long _s = 0, _e = 0;         \
+		unsigned long long _o = ~0ULL;        \
+		WANT(true, vma_at(p, &_s, &_e, &_o)); \
+		WANT((uintptr_t)(start), _s);         \
+		WANT((uintptr_t)(end), _e);           \
+		WANT(off, _o);                        \
+	} while (0)
 
 /* The maps permissions of the VMA holding @p are those of @prot. */
-#define WANT_PERMS(p, prot) do { \
-	char _got[5] = "none", _want[5]; \
-	_want[0] = (prot) & PROT_READ ? 'r' : '-'; \
-	_want[1] = (prot) & PROT_WRITE ? 'w' : '-'; \
-	_want[2] = (prot) & PROT_EXEC ? 'x' : '-'; \
-	_want[3] = shared(variant) ? 's' : 'p'; \
-	_want[4] = '\0'; \
-	maps_perms(p, _got); \
-	EXPECT_STREQ(_want, _got) TH_LOG("on %s", s->name); \
-} while (0)
+#define WANT_PERMS(p, prot)                                         \
+	do {                                                        \
+		char _got[5] = "none", _want[5];                    \
+		_want[0] = (prot)&PROT_READ ? 'r' : '-';            \
+		_want[1] = (prot)&PROT_WRITE ? 'w' : '-';           \
+		_want[2] = (prot)&PROT_EXEC ? 'x' : '-';            \
+		_want[3] = shared(variant) ? 's' : 'p';             \
+		_want[4] = '\0';                                    \
+		maps_perms(p, _got);                                \
+		EXPECT_STREQ(_want, _got) TH_LOG("on %s", s->name); \
+	} while (0)
 
 /* load(@p) in a fork child: what a child inherits. */
 static long child_load(const void *p)
@@ -575,7 +586,7 @@ static int open_side(const ops_variant *v, struct side *s)
 FIXTURE_SETUP(ops)
 {
 	ps = page_size();
-	ASSERT_GE(65536UL, ps);	/* the buffers below */
+	ASSERT_GE(65536UL, ps); /* the buffers below */
 	for (int i = 0; i < 2; i++) {
 		struct side *s = &self->side[i];
 
@@ -583,9 +594,9 @@ FIXTURE_SETUP(ops)
 		s->name = kind_path(variant->kind, s->ref);
 		if (open_side(variant, s) && !s->ref && errno == ENOENT)
 			SKIP(return, "%s: no such device (module not loaded)",
-			     s->name);
+				   s->name);
 		ASSERT_LE(0, s->fd)
-			TH_LOG("%s: %s", s->name, strerror(errno));
+		TH_LOG("%s: %s", s->name, strerror(errno));
 	}
 }
 
@@ -603,7 +614,7 @@ FIXTURE_TEARDOWN(ops)
  */
 TEST_F(ops, munmap_split)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		long want[NPAGES];
 
@@ -629,7 +640,8 @@ TEST_F(ops, munmap_split)
 		WANT(want[2], load(p + 2 * ps));
 
 		/* Shared stores reached the file; private ones never do. */
-		for (size_t i = 0; variant->kind == KIND_FILE && i < NPAGES; i++)
+		for (size_t i = 0; variant->kind == KIND_FILE && i < NPAGES;
+		     i++)
 			WANT(vm_shared(variant) ? want[i] : base(variant, i),
 			     file_byte(s, i));
 		munmap(p + 2 * ps, ps);
@@ -643,7 +655,7 @@ TEST_F(ops, munmap_split)
  */
 TEST_F(ops, mprotect)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map_prot(variant, s, NPAGES, PROT_READ);
 		int rw = PROT_READ | PROT_WRITE;
 
@@ -664,7 +676,8 @@ TEST_F(ops, mprotect)
 			WANT(base(variant, 0), load(p));
 		}
 		if (variant->kind == KIND_FILE)
-			WANT(vm_shared(variant) ? 'X' : FILL(0), file_byte(s, 0));
+			WANT(vm_shared(variant) ? 'X' : FILL(0),
+			     file_byte(s, 0));
 
 		/*
 		 * One page back to read-only: a split, where the mapping
@@ -697,7 +710,7 @@ TEST_F(ops, mprotect)
  */
 TEST_F(ops, mremap_shrink)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		long want[NPAGES];
 
@@ -725,7 +738,7 @@ TEST_F(ops, mremap_shrink)
  */
 TEST_F(ops, mremap_move)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES), *dst, *q;
 		long want[NPAGES];
 
@@ -769,7 +782,7 @@ TEST_F(ops, mremap_move)
  */
 TEST_F(ops, mremap_grow)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES), *q;
 		long want[NPAGES], past;
 
@@ -799,7 +812,7 @@ TEST_F(ops, mremap_grow)
  */
 TEST_F(ops, mremap_alias)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES), *q;
 		long want[NPAGES];
 
@@ -843,7 +856,7 @@ TEST_F(ops, mremap_alias)
  */
 TEST_F(ops, mremap_dontunmap)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES), *q;
 		long want[NPAGES];
 
@@ -875,7 +888,7 @@ TEST_F(ops, mremap_dontunmap)
  */
 TEST_F(ops, madv_dontneed)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		long stored, after;
 
@@ -884,10 +897,10 @@ TEST_F(ops, madv_dontneed)
 			stored = 'S';
 			WANT(0, store(p, 'S'));
 		} else if (variant->kind == KIND_FILE) {
-			stored = 'S';	/* into the file itself */
+			stored = 'S'; /* into the file itself */
 			WANT(1, file_put(s, 0, 'S'));
 		} else {
-			stored = 0;	/* zero-backed and read-only */
+			stored = 0; /* zero-backed and read-only */
 		}
 		WANT(stored, load(p));
 		WANT(base(variant, 1), load(p + ps));
@@ -895,9 +908,9 @@ TEST_F(ops, madv_dontneed)
 		WANT(0, rv(madvise(p, NPAGES * ps, MADV_DONTNEED)));
 		WANT(0, pages_present(p, NPAGES));
 		if (vm_shared(variant) || !writable(variant))
-			after = stored;		/* the object's (or file's) */
+			after = stored; /* the object's (or file's) */
 		else
-			after = base(variant, 0);	/* private: gone */
+			after = base(variant, 0); /* private: gone */
 		WANT(after, load(p));
 		WANT(base(variant, 1), load(p + ps));
 
@@ -914,7 +927,7 @@ TEST_F(ops, madv_dontneed)
  */
 TEST_F(ops, madv_dontfork)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		long want[NPAGES];
 
@@ -939,7 +952,7 @@ TEST_F(ops, madv_dontfork)
  */
 TEST_F(ops, madv_wipeonfork)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		long want[NPAGES];
 
@@ -962,7 +975,7 @@ TEST_F(ops, madv_wipeonfork)
  */
 TEST_F(ops, madv_free)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		long want[NPAGES], r;
 		bool freed = zero_backed(variant) && s->ref;
@@ -975,7 +988,7 @@ TEST_F(ops, madv_free)
 			long got = load(p + i * ps);
 
 			if (freed && got == 0)
-				got = want[i];	/* reclaimed: zero */
+				got = want[i]; /* reclaimed: zero */
 			WANT(want[i], got);
 		}
 		/* A store after MADV_FREE keeps its page. */
@@ -994,7 +1007,7 @@ TEST_F(ops, madv_free)
  */
 TEST_F(ops, madv_populate_read)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *q = map(variant, s, BIG_PAGES);
 		bool file = variant->kind == KIND_FILE;
 		enum pstate st;
@@ -1027,8 +1040,8 @@ TEST_F(ops, madv_populate_read)
  */
 TEST_F(ops, madv_populate_write)
 {
-	FOR_EACH_SIDE(s) {
-		unsigned char *p = map(variant, s, NPAGES), *r, *q;
+	for (struct side *s = self->side; s < self->side + 2; s++) {
+		unsigned char *p = map(variant, s, NPAGES), *r;
 		bool file = variant->kind == KIND_FILE;
 
 		WANT_MAPPED(p);
@@ -1051,11 +1064,14 @@ TEST_F(ops, madv_populate_write)
 		munmap(r, NPAGES * ps);
 
 		if (writable(variant)) {
-			q = map(variant, s, BIG_PAGES);
+			unsigned char *q = map(variant, s, BIG_PAGES);
+
 			WANT_MAPPED(q);
 			WANT(file ? -EFAULT : 0,
-			     rv(madvise(q, BIG_PAGES * ps, MADV_POPULATE_WRITE)));
-			WANT(file ? NPAGES : BIG_PAGES, pages_present(q, BIG_PAGES));
+			     rv(madvise(q, BIG_PAGES * ps,
+					MADV_POPULATE_WRITE)));
+			WANT(file ? NPAGES : BIG_PAGES,
+			     pages_present(q, BIG_PAGES));
 			munmap(q, BIG_PAGES * ps);
 		}
 		munmap(p, NPAGES * ps);
@@ -1091,13 +1107,13 @@ static void lru_advice(struct __test_metadata *_metadata,
 
 TEST_F(ops, madv_pageout)
 {
-	FOR_EACH_SIDE(s)
+	for (struct side *s = self->side; s < self->side + 2; s++)
 		lru_advice(_metadata, variant, s, MADV_PAGEOUT);
 }
 
 TEST_F(ops, madv_cold)
 {
-	FOR_EACH_SIDE(s)
+	for (struct side *s = self->side; s < self->side + 2; s++)
 		lru_advice(_metadata, variant, s, MADV_COLD);
 }
 
@@ -1110,7 +1126,7 @@ TEST_F(ops, madv_cold)
  */
 TEST_F(ops, madv_remove)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		long want[NPAGES], r;
 
@@ -1124,7 +1140,9 @@ TEST_F(ops, madv_remove)
 		for (size_t i = 0; i < NPAGES; i++)
 			WANT(r == 0 ? 0 : want[i], load(p + i * ps));
 		if (variant->kind == KIND_FILE) {
-			WANT(r == 0 ? 0 : vm_shared(variant) ? want[1] : FILL(1),
+			WANT(r == 0		? 0 :
+			     vm_shared(variant) ? want[1] :
+						  FILL(1),
 			     file_byte(s, 1));
 			WANT(FILE_PAGES * ps, lseek(s->rw, 0, SEEK_END));
 		}
@@ -1139,7 +1157,7 @@ TEST_F(ops, madv_remove)
  */
 TEST_F(ops, madv_willneed)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 
 		WANT_MAPPED(p);
@@ -1154,7 +1172,7 @@ TEST_F(ops, madv_willneed)
 /* MADV_DONTDUMP and MADV_DODUMP set and clear VM_DONTDUMP ("dd"). */
 TEST_F(ops, madv_dontdump)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 
 		WANT_MAPPED(p);
@@ -1177,7 +1195,7 @@ TEST_F(ops, madv_dontdump)
  */
 TEST_F(ops, msync)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		size_t len = NPAGES * ps;
 		long want[NPAGES];
@@ -1210,7 +1228,7 @@ TEST_F(ops, msync)
  */
 TEST_F(ops, mlock)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		size_t len = NPAGES * ps;
 		struct model m;
@@ -1251,7 +1269,7 @@ TEST_F(ops, mlock)
  */
 TEST_F(ops, mlock_onfault)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		size_t len = NPAGES * ps;
 		struct model m;
@@ -1292,7 +1310,7 @@ TEST_F(ops, mlock_onfault)
  */
 TEST_F(ops, mincore)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES), vec[NPAGES];
 		bool file = variant->kind == KIND_FILE;
 
@@ -1349,7 +1367,7 @@ static bool put(const ops_variant *v, const struct side *s, unsigned char *p,
  */
 TEST_F(ops, fork)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		bool seen = shared(variant) && can_store(variant);
 		long got[4], want[4];
@@ -1371,7 +1389,8 @@ TEST_F(ops, fork)
 			got[2] = load(p + 2 * ps);
 			got[3] = load(p + ps);
 			_exit(write(res[1], got, sizeof(got)) == sizeof(got) ?
-			      0 : 1);
+				      0 :
+				      1);
 		}
 		turn_wait(t.to_parent[0]);
 		WANT(seen ? 'K' : base(variant, 1), load(p + ps));
@@ -1407,7 +1426,7 @@ TEST_F(ops, fork)
  */
 TEST_F(ops, proc_mem)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *q = map_prot(variant, s, BIG_PAGES, PROT_READ);
 		bool file = variant->kind == KIND_FILE;
 		unsigned char c = 0xff;
@@ -1423,7 +1442,7 @@ TEST_F(ops, proc_mem)
 		     rv(pwrite(mem, "X", 1, (off_t)(uintptr_t)q)));
 		WANT(shared(variant) ? base(variant, 0) : 'X', load(q));
 		WANT(SEGV_ACC, store(q, 'Y'));
-		if (!shared(variant))	/* the copy is anonymous */
+		if (!shared(variant)) /* the copy is anonymous */
 			WANT(false, !!(pagemap(q) & PM_FILE));
 		if (file)
 			WANT(FILL(0), file_byte(s, 0));
@@ -1450,9 +1469,10 @@ TEST_F(ops, process_vm)
 
 	if (process_vm_readv(getpid(), &probe_iov, 1, &probe_iov, 1, 0) < 0 &&
 	    errno == ENOSYS)
-		SKIP(return, "no process_vm_readv() in this kernel (CONFIG_CROSS_MEMORY_ATTACH)");
+		SKIP(return,
+			   "no process_vm_readv() in this kernel (CONFIG_CROSS_MEMORY_ATTACH)");
 
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *q = map(variant, s, BIG_PAGES), buf[2 * 65536];
 		bool file = variant->kind == KIND_FILE;
 		struct iovec local = { buf, 2 * ps }, remote;
@@ -1463,7 +1483,8 @@ TEST_F(ops, process_vm)
 		prepare(_metadata, variant, s, q, NPAGES, want);
 
 		remote = (struct iovec){ q, 2 * ps };
-		WANT(2 * ps, rv(process_vm_readv(me, &local, 1, &remote, 1, 0)));
+		WANT(2 * ps,
+		     rv(process_vm_readv(me, &local, 1, &remote, 1, 0)));
 		WANT(want[0], buf[0]);
 		WANT(want[1], buf[ps]);
 
@@ -1481,7 +1502,8 @@ TEST_F(ops, process_vm)
 		     rv(process_vm_writev(me, &local, 1, &remote, 1, 0)));
 		WANT(writable(variant) ? 'W' : want[1], load(q + ps));
 		if (file)
-			WANT(vm_shared(variant) ? 'W' : FILL(1), file_byte(s, 1));
+			WANT(vm_shared(variant) ? 'W' : FILL(1),
+			     file_byte(s, 1));
 		remote = (struct iovec){ q + NPAGES * ps, 1 };
 		WANT(writable(variant) && !file ? 1 : -EFAULT,
 		     rv(process_vm_writev(me, &local, 1, &remote, 1, 0)));
@@ -1499,7 +1521,7 @@ TEST_F(ops, process_vm)
  */
 TEST_F(ops, pagemap)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		enum pstate st = after_populate(variant), st2;
 		uint64_t e1, e2;
@@ -1516,11 +1538,12 @@ TEST_F(ops, pagemap)
 		WANT(pm_exclusive(st, s, variant->populate ? NPAGES : 1),
 		     !!(e1 & PM_EXCLUSIVE));
 		around = variant->populate || variant->kind == KIND_FILE ?
-			 NPAGES : 1;
+				 NPAGES :
+				 1;
 		WANT(around, pages_present(p, NPAGES));
 
 		if (!put(variant, s, p, 0, 'S')) {
-			WANT(0, load(p));	/* zero-backed, read-only */
+			WANT(0, load(p)); /* zero-backed, read-only */
 			munmap(p, NPAGES * ps);
 			continue;
 		}
@@ -1530,7 +1553,7 @@ TEST_F(ops, pagemap)
 		WANT(true, !!(e2 & PM_PRESENT));
 		WANT(pm_file(st2, s), !!(e2 & PM_FILE));
 		WANT(pm_exclusive(st2, s, 0), !!(e2 & PM_EXCLUSIVE));
-		if (geteuid() == 0) {	/* only root sees page frames */
+		if (geteuid() == 0) { /* only root sees page frames */
 			WANT(true, PM_PFN(e1) != 0);
 			WANT(st2 == P_ANON && st != P_ANON,
 			     PM_PFN(e1) != PM_PFN(e2));
@@ -1546,7 +1569,7 @@ TEST_F(ops, pagemap)
  */
 TEST_F(ops, smaps)
 {
-	FOR_EACH_SIDE(s) {
+	for (struct side *s = self->side; s < self->side + 2; s++) {
 		unsigned char *p = map(variant, s, NPAGES);
 		struct model m;
 

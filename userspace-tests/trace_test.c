@@ -11,9 +11,9 @@
 #define TRACING "/sys/kernel/tracing"
 
 static const char *const fields[] = {
-	"size", "max_size", "nr_pages", "nr_mappings", "read_faults",
-	"write_faults", "cow_faults", "around_windows", "around_pages",
-	"vma_lock_faults", "huge_faults",
+	"size",		"max_size",	   "nr_pages",	  "nr_mappings",
+	"read_faults",	"write_faults",	   "cow_faults",  "around_windows",
+	"around_pages", "vma_lock_faults", "huge_faults",
 };
 
 static int write_str(const char *path, const char *val)
@@ -45,15 +45,16 @@ static char *slurp(const char *path)
 	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
 		len += n;
 		if (cap - len < 4096) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			if (!buf)
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger)
 				break;
+			buf = bigger;
+			cap *= 2;
 		}
 	}
 	close(fd);
-	if (buf)
-		buf[len] = '\0';
+	buf[len] = '\0';
 	return buf;
 }
 
@@ -93,25 +94,28 @@ TEST_F(stats, sysfs_debugfs_ioctl_agree)
 
 		ASSERT_EQ(0, md_info(self->fd[i], &info));
 		if (debugfs) {
-			snprintf(path, sizeof(path), "/sys/kernel/debug/mmapdemo/%s",
-				 names[i]);
+			snprintf(path, sizeof(path),
+				 "/sys/kernel/debug/mmapdemo/%s", names[i]);
 			dbg = slurp(path);
 			ASSERT_NE(NULL, dbg);
 		}
-		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]);
+		     f++) {
 			char line[96];
 
 			snprintf(path, sizeof(path), "/sys/class/misc/%s/%s",
 				 names[i], fields[f]);
 			text = slurp(path);
 			ASSERT_NE(NULL, text) TH_LOG("%s", path);
-			EXPECT_EQ(val[f], strtoull(text, NULL, 10)) TH_LOG("%s", path);
+			EXPECT_EQ(val[f], strtoull(text, NULL, 10))
+			TH_LOG("%s", path);
 			free(text);
 			if (!dbg)
 				continue;
 			snprintf(line, sizeof(line), "%s %llu\n", fields[f],
 				 (unsigned long long)val[f]);
-			EXPECT_NE(NULL, strstr(dbg, line)) TH_LOG("%s: %s", names[i], line);
+			EXPECT_NE(NULL, strstr(dbg, line))
+			TH_LOG("%s: %s", names[i], line);
 		}
 		free(dbg);
 	}
@@ -164,8 +168,8 @@ static bool traced(const char *trace, const char *const *needles, int n)
 	return false;
 }
 
-#define TRACED(trace, ...)                                                 \
-	traced(trace, (const char *const[]){ __VA_ARGS__ },               \
+#define TRACED(trace, ...)                                  \
+	traced(trace, (const char *const[]){ __VA_ARGS__ }, \
 	       sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *))
 
 TEST_F(trace, records_what_happened)
@@ -177,14 +181,15 @@ TEST_F(trace, records_what_happened)
 
 	ASSERT_EQ(0, md_set_size(self->fd, 4 * ps));
 	s = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
-	p = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd, 0);
+	p = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd,
+		 0);
 	ASSERT_NE(MAP_FAILED, s);
 	ASSERT_NE(MAP_FAILED, p);
 	snprintf(range, sizeof(range), "%#lx-%#lx", (unsigned long)s,
 		 (unsigned long)(s + 4 * ps));
-	EXPECT_EQ(0, s[0]);		/* a read: fault-around window */
-	p[ps] = 1;			/* a copy-on-write fault */
-	ASSERT_EQ(0, munmap(s + 2 * ps, ps));	/* a split, then closes */
+	EXPECT_EQ(0, s[0]); /* a read: fault-around window */
+	p[ps] = 1; /* a copy-on-write fault */
+	ASSERT_EQ(0, munmap(s + 2 * ps, ps)); /* a split, then closes */
 	afd = open(MD_ANON_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, afd);
 	s[ps] = 2;
@@ -192,14 +197,15 @@ TEST_F(trace, records_what_happened)
 	munmap(p, 4 * ps);
 	s = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, afd, 0);
 	ASSERT_NE(MAP_FAILED, s);
-	s[0] = 3;			/* anon: a write fault on a new page */
+	s[0] = 3; /* anon: a write fault on a new page */
 	munmap(s, ps);
 	close(afd);
 	ASSERT_EQ(0, write_str(TRACING "/events/mmapdemo/enable", "0"));
 
 	t = slurp(TRACING "/trace");
 	ASSERT_NE(NULL, t);
-	EXPECT_TRUE(TRACED(t, "mmapdemo_resize:", "-> 16384 err 0")) TH_LOG("%s", t);
+	EXPECT_TRUE(TRACED(t, "mmapdemo_resize:", "-> 16384 err 0"))
+	TH_LOG("%s", t);
 	EXPECT_TRUE(TRACED(t, "mmapdemo_mmap:", range, "pgoff 0x0 shared"));
 	EXPECT_TRUE(TRACED(t, "mmapdemo_mmap:", "mmapdemo ", "private"));
 	EXPECT_TRUE(TRACED(t, "mmapdemo_map_pages:", "read -> NOPAGE"));
@@ -208,7 +214,8 @@ TEST_F(trace, records_what_happened)
 	EXPECT_TRUE(TRACED(t, "mmapdemo_cow:", addr, "pgoff 0x1"));
 	EXPECT_TRUE(TRACED(t, "mmapdemo_vma_open:", "mmapdemo "));
 	EXPECT_TRUE(TRACED(t, "mmapdemo_vma_close:", "mmapdemo "));
-	EXPECT_TRUE(TRACED(t, "mmapdemo_fault:", "mmapdemo-anon", "write -> page pages 1"));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_fault:", "mmapdemo-anon",
+			   "write -> page pages 1"));
 	EXPECT_TRUE(TRACED(t, "mmapdemo_vma_close:", "mmapdemo-anon"));
 	free(t);
 }

@@ -38,9 +38,7 @@ static bool loaded(void)
 	return access("/sys/module/mmapdemo", F_OK) == 0;
 }
 
-FIXTURE(unload)
-{
-};
+FIXTURE(unload){};
 
 FIXTURE_SETUP(unload)
 {
@@ -78,7 +76,7 @@ TEST_F(unload, refused_while_mapped_after_close)
 		EXPECT_EQ(-1, try_unload());
 		EXPECT_EQ(EWOULDBLOCK, errno);
 		EXPECT_TRUE(loaded());
-		EXPECT_EQ(0, peek(p).sig);	/* and the mapping still works */
+		EXPECT_EQ(0, peek(p).sig); /* and the mapping still works */
 		munmap(p, page_size());
 	}
 }
@@ -103,7 +101,7 @@ TEST_F(unload, refused_while_child_maps)
 	EXPECT_EQ(-1, try_unload());
 	EXPECT_EQ(EWOULDBLOCK, errno);
 	turn_give(t.to_child[1]);
-	EXPECT_EQ(0, wait_child(pid));	/* its mapping still worked */
+	EXPECT_EQ(0, wait_child(pid)); /* its mapping still worked */
 }
 
 /* Read a module parameter as the string insmod takes. */
@@ -112,7 +110,8 @@ static void param(const char *name, char *buf, size_t len)
 	char path[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s", name);
+	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s",
+		 name);
 	buf[0] = '\0';
 	f = fopen(path, "re");
 	if (!f)
@@ -167,8 +166,8 @@ TEST_F(unload, accepted_after_munmap)
 	EXPECT_FALSE(loaded());
 	EXPECT_EQ(-1, access(MD_PATH, F_OK));
 
-	ASSERT_EQ(0, load(params)) TH_LOG("loading with %s: %s", params,
-					  strerror(errno));
+	ASSERT_EQ(0, load(params))
+	TH_LOG("loading with %s: %s", params, strerror(errno));
 	EXPECT_TRUE(loaded());
 }
 
@@ -176,10 +175,10 @@ TEST_F(unload, accepted_after_munmap)
 TEST_F(unload, bad_parameters_refused)
 {
 	static const char *const bad[] = {
-		"size=8192 max_size=4096",	/* size beyond max_size */
-		"max_size=9223372036854775808",	/* beyond MAX_LFS_FILESIZE */
-		"mode=0999",			/* not octal */
-		"mode=01777",			/* more than permission bits */
+		"size=8192 max_size=4096", /* size beyond max_size */
+		"max_size=9223372036854775808", /* beyond MAX_LFS_FILESIZE */
+		"mode=0999", /* not octal */
+		"mode=01777", /* more than permission bits */
 		"size=-1",
 	};
 	char params[160];
@@ -296,8 +295,10 @@ TEST_F_TIMEOUT(unload, cycles, 600)
 	current_params(params, sizeof(params));
 	for (int i = 0; i < 100; i++) {
 		ASSERT_EQ(0, use_devices()) TH_LOG("cycle %d", i);
-		ASSERT_EQ(0, try_unload()) TH_LOG("cycle %d: %s", i, strerror(errno));
-		ASSERT_EQ(0, load(params)) TH_LOG("cycle %d: %s", i, strerror(errno));
+		ASSERT_EQ(0, try_unload())
+		TH_LOG("cycle %d: %s", i, strerror(errno));
+		ASSERT_EQ(0, load(params))
+		TH_LOG("cycle %d: %s", i, strerror(errno));
 	}
 }
 
