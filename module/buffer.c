@@ -146,13 +146,15 @@ int mmapdemo_buf_set_size(loff_t size)
 		err = mmapdemo_buf_extend(inode, old, size);
 		if (!err)
 			i_size_write(inode, size);
-	} else if (size < old) {
+	} else {
 		/*
 		 * Like ftruncate(): set i_size, unmap the cut range from every
 		 * VMA on our i_mmap tree (private copy-on-write copies too),
 		 * free the pages (each under its page lock, which orders us
 		 * against a fault that found the page), then unmap once more
-		 * in case a private mapping copied a page meanwhile.
+		 * in case a private mapping copied a page meanwhile.  Even to
+		 * the same size: that zeroes what lies past it in the last
+		 * page, as on tmpfs.
 		 */
 		truncate_setsize(inode, size);
 	}
@@ -162,12 +164,16 @@ int mmapdemo_buf_set_size(loff_t size)
 }
 
 /*
- * Copy @len bytes between the buffer at @pos and @iter.  A store adds each
- * missing page as the copy reaches it, so that a huge write from a small
- * buffer allocates no more than it copies.  Each page is held by a
- * reference, not its lock: the copy may fault on a mapping of this very
- * page, and our fault handler takes the page lock.  Returns the bytes
- * copied, or an errno if none were.
+ * Copy @len bytes between the buffer at @pos and @iter.  Each page is held
+ * by a reference, not its lock: the copy may fault on a mapping of this
+ * very buffer, and our fault handler takes the page lock.
+ *
+ * A store adds each missing page as the copy reaches it, so that a huge
+ * write from a small buffer allocates no more than it copies, and moves
+ * i_size along as the data lands, as tmpfs does: a source that maps the
+ * buffer just past its old end becomes readable as the write proceeds.
+ * A short copy that made progress is retried for that reason.  Returns the
+ * bytes copied, or an errno if none were.
  */
 static ssize_t mmapdemo_buf_copy(struct address_space *mapping, loff_t pos,
 				 size_t len, struct iov_iter *iter, bool store)
@@ -201,10 +207,12 @@ static ssize_t mmapdemo_buf_copy(struct address_space *mapping, loff_t pos,
 		}
 		folio_put(folio);
 		done += copied;
-		if (copied < n) {
+		if (!copied) {
 			err = -EFAULT;
 			break;
 		}
+		if (store && pos + done > i_size_read(mapping->host))
+			i_size_write(mapping->host, pos + done);
 	}
 	return done ?: err;
 }
@@ -256,11 +264,8 @@ ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from)
 
 	ret = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos, ret, from,
 				true);
-	if (ret > 0) {
+	if (ret > 0)
 		iocb->ki_pos += ret;
-		if (iocb->ki_pos > size)
-			i_size_write(inode, iocb->ki_pos);
-	}
 	/* After a short copy, give back the new pages it did not fill. */
 	if (end > i_size_read(inode))
 		truncate_inode_pages(inode->i_mapping, i_size_read(inode));
