@@ -19,6 +19,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -178,6 +180,15 @@ static const struct vm_operations_struct mmapdemo_anon_private_vm_ops = {
 };
 
 /*
+ * The file of a shared object: it keeps the module loaded while mapped,
+ * and lets msync(MS_SYNC) succeed, as on /dev/zero.
+ */
+static const struct file_operations mmapdemo_anon_object_fops = {
+	.owner = THIS_MODULE,
+	.fsync = noop_fsync,
+};
+
+/*
  * The core has checked the request and built the VMA; nothing is allocated
  * here but the shared object's bookkeeping.  As mmap_zero() does, decide by
  * VM_SHARED: a MAP_SHARED mapping of a read-only fd cannot be written, so
@@ -186,11 +197,29 @@ static const struct vm_operations_struct mmapdemo_anon_private_vm_ops = {
 static int mmapdemo_anon_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mmapdemo_anon *obj;
+	struct file *objfile;
 
 	if (vma->vm_flags & VM_SHARED) {
 		obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 		if (!obj)
 			return -ENOMEM;
+		/*
+		 * The core may grow an existing VMA over a new mmap() of the
+		 * same file at the next offset, without calling ->mmap(): two
+		 * objects would become one.  So, as shmem_zero_setup() gives
+		 * each /dev/zero mapping a file of its own, give each object
+		 * one: VMAs of different files never merge.
+		 */
+		objfile = anon_inode_getfile("[mmapdemo-anon]",
+					     &mmapdemo_anon_object_fops, obj,
+					     O_RDWR);
+		if (IS_ERR(objfile)) {
+			kfree(obj);
+			return PTR_ERR(objfile);
+		}
+		vma_set_file(vma, objfile);
+		fput(objfile); /* the VMA holds its own reference */
+
 		refcount_set(&obj->refs, 1); /* this VMA's */
 		xa_init(&obj->pages);
 		obj->nr_pages = vma_pages(vma);
