@@ -7,6 +7,7 @@
  * it).  Data, placement, SIGBUS, fork, partial munmap, and what it refuses:
  * MAP_PRIVATE (no copy-on-write of page frames) and growth by mremap().
  */
+#include <limits.h>
 #include <sys/resource.h>
 
 #include "kselftest_harness.h"
@@ -59,41 +60,54 @@ static bool huge_kernel(void)
  * Touching every page of two aligned chunks: on 6.12 two faults, each
  * mapping 2 MiB; on 6.1 one 4 KiB fault per page.  Either way the data is
  * the region's, seen by a second mapping.
+ *
+ * The driver's counters are exact.  ru_minflt also counts faults elsewhere
+ * in the process: allocating a chunk can wake compaction, which migrates
+ * (and so briefly unmaps) our own stack pages.  So the process's count is
+ * taken from a second mapping after the chunks exist, best of a few tries.
  */
 TEST_F(huge, one_fault_per_2mib)
 {
 	struct mmapdemo_info a, b;
 	size_t len = 2 * CHUNK, ps = page_size();
+	long flt, best = LONG_MAX;
 	unsigned char *p, *q;
-	long flt;
 
 	p = map(self->fd, len, MAP_SHARED, 0);
-	q = map(self->fd, len, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_NE(MAP_FAILED, q);
-	/* thp_get_unmapped_area() placed them on 2 MiB boundaries. */
+	/* thp_get_unmapped_area() placed it on a 2 MiB boundary. */
 	EXPECT_EQ(0UL, (uintptr_t)p % CHUNK);
-	EXPECT_EQ(0UL, (uintptr_t)q % CHUNK);
 
 	ASSERT_EQ(0, md_info(self->fd, &a));
-	flt = minflt();
 	for (size_t off = 0; off < len; off += ps)
 		p[off] = (unsigned char)(off / ps);
-	flt = minflt() - flt;
 	ASSERT_EQ(0, md_info(self->fd, &b));
 	if (huge_kernel()) {
 		EXPECT_EQ(a.huge_faults + 2, b.huge_faults);
-		EXPECT_GE(2, flt);
 		EXPECT_EQ(a.write_faults, b.write_faults);
 	} else {
 		EXPECT_EQ(a.huge_faults, b.huge_faults);
 		EXPECT_EQ(a.write_faults + len / ps, b.write_faults);
-		EXPECT_LE((long)(len / ps), flt);
 	}
-	for (size_t off = 0; off < len; off += ps)
-		ASSERT_EQ((unsigned char)(off / ps), q[off]);
+
+	for (int try = 0; try < 5 && best > 2; try++) {
+		q = map(self->fd, len, MAP_SHARED, 0);
+		ASSERT_NE(MAP_FAILED, q);
+		EXPECT_EQ(0UL, (uintptr_t)q % CHUNK);
+		flt = minflt();
+		for (size_t off = 0; off < len; off += ps)
+			ASSERT_EQ((unsigned char)(off / ps), q[off]);
+		flt = minflt() - flt;
+		munmap(q, len);
+		if (flt < best)
+			best = flt;
+	}
+	if (huge_kernel()) {
+		EXPECT_GE(2, best);
+	} else {
+		EXPECT_LE((long)(len / ps), best);
+	}
 	munmap(p, len);
-	munmap(q, len);
 }
 
 /* A mapping that does not cover an aligned chunk falls back to 4 KiB. */
