@@ -41,10 +41,14 @@ export MMAPDEMO_KO="$ko"
 rc=0
 # unload_test goes last: it reloads the module, and checks nothing is left.
 for t in file_test anon_test huge_test admit_test flags_test ops_test \
-	trace_test limits_test fault_inject_test hostile_test stress_test \
-	unload_test; do
+	trace_test limits_test fault_inject_test hostile_test stress_test; do
 	"$dir/$t" || rc=1
 done
+# The devices against memfd and /dev/zero, 1000 random sequences each, and
+# the same machinery on the references alone.
+"$dir/diff_test" -n 1000 || rc=1
+"$dir/diff_test" -S -n 100 || rc=1
+"$dir/unload_test" || rc=1
 
 if [ -n "$loaded_here" ] && ! rmmod mmapdemo; then
 	echo "# rmmod mmapdemo failed"
