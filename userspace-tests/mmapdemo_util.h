@@ -195,6 +195,24 @@ static inline bool maps_perms(const void *addr, char perms[5])
 	return found;
 }
 
+/* The end of the /proc/self/maps line that holds @addr; 0 if none does. */
+static inline unsigned long maps_vma_end(const void *addr)
+{
+	unsigned long a = (unsigned long)addr, start, end, found = 0;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2 && a >= start &&
+		    a < end)
+			found = end;
+	fclose(f);
+	return found;
+}
+
 /*
  * A device and its reference, by kind: the file device against a memfd, the
  * anonymous-style device against /dev/zero.
