@@ -8,7 +8,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 
 KERNELRELEASE_OF_KDIR = $(shell cat $(KDIR)/include/config/kernel.release)
 
-.PHONY: all modules clean check demo shell check-host tests install uninstall
+.PHONY: all modules clean check demo shell bench check-host tests install uninstall
 
 all modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -37,6 +37,10 @@ demo:
 
 shell:
 	scripts/demo.sh --shell
+
+# The benchmark, in VMs: build/bench/table.txt (see README.md).
+bench:
+	scripts/bench.sh
 
 # The selftests against the module loaded on this machine (as root).
 check-host:
