@@ -167,16 +167,32 @@ static vm_fault_t mmapdemo_anon_private_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/*
+ * Nothing to map around a fault: pages arrive one at a time.  But Linux 6.4
+ * and later call ->fault under the VMA's own lock only for a VMA with
+ * ->map_pages (vmf_can_call_fault()), and retry every other fault under
+ * mmap_lock, which costs a second trip through the fault path.  Our
+ * handlers need nothing that mmap_lock protects, so they say so with an
+ * empty ->map_pages.
+ */
+static vm_fault_t mmapdemo_anon_map_pages(struct vm_fault *vmf, pgoff_t start,
+					  pgoff_t end)
+{
+	return 0;
+}
+
 static const struct vm_operations_struct mmapdemo_anon_shared_vm_ops = {
 	.open = mmapdemo_anon_vma_open,
 	.close = mmapdemo_anon_vma_close,
 	.fault = mmapdemo_anon_shared_fault,
+	.map_pages = mmapdemo_anon_map_pages,
 };
 
 static const struct vm_operations_struct mmapdemo_anon_private_vm_ops = {
 	.open = mmapdemo_anon_vma_open,
 	.close = mmapdemo_anon_vma_close,
 	.fault = mmapdemo_anon_private_fault,
+	.map_pages = mmapdemo_anon_map_pages,
 };
 
 /*

@@ -326,6 +326,34 @@ TEST_F(anondev, pages_follow_touches)
 	EXPECT_EQ(a.nr_mappings, b.nr_mappings);
 }
 
+/*
+ * Linux 6.4 and later serve our faults under the VMA's own lock, as they do
+ * a memfd's, not retried under mmap_lock: shared reads and writes, and
+ * private reads.
+ */
+TEST_F(anondev, faults_under_vma_lock)
+{
+	size_t ps = self->ps;
+	struct mmapdemo_info a, b;
+	unsigned char *s, *p;
+
+	s = map(self->fd, NPAGES * ps, MAP_SHARED);
+	p = map(self->fd, NPAGES * ps, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, s);
+	ASSERT_NE(MAP_FAILED, p);
+	a = info(self->fd);
+	EXPECT_EQ(0, s[0]);
+	s[ps] = 1;
+	EXPECT_EQ(0, p[0]);
+	b = info(self->fd);
+	EXPECT_EQ(a.read_faults + 2, b.read_faults);
+	EXPECT_EQ(a.write_faults + 1, b.write_faults);
+	EXPECT_EQ(a.vma_lock_faults + 3 * kernel_at_least(6, 4),
+		  b.vma_lock_faults);
+	munmap(s, NPAGES * ps);
+	munmap(p, NPAGES * ps);
+}
+
 /* A fork child's VMAs keep the object alive after the parent unmaps. */
 TEST_F(anondev, object_lives_with_last_vma)
 {
