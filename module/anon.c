@@ -173,7 +173,8 @@ static vm_fault_t mmapdemo_anon_private_fault(struct vm_fault *vmf)
  * ->map_pages (vmf_can_call_fault()), and retry every other fault under
  * mmap_lock, which costs a second trip through the fault path.  Our
  * handlers need nothing that mmap_lock protects, so they say so with an
- * empty ->map_pages.
+ * empty ->map_pages; only where there are VMA locks, as it costs a read
+ * fault a trip through do_fault_around().
  */
 static vm_fault_t mmapdemo_anon_map_pages(struct vm_fault *vmf, pgoff_t start,
 					  pgoff_t end)
@@ -185,14 +186,14 @@ static const struct vm_operations_struct mmapdemo_anon_shared_vm_ops = {
 	.open = mmapdemo_anon_vma_open,
 	.close = mmapdemo_anon_vma_close,
 	.fault = mmapdemo_anon_shared_fault,
-	.map_pages = mmapdemo_anon_map_pages,
+	.map_pages = MMAPDEMO_IF_VMA_LOCKS(mmapdemo_anon_map_pages),
 };
 
 static const struct vm_operations_struct mmapdemo_anon_private_vm_ops = {
 	.open = mmapdemo_anon_vma_open,
 	.close = mmapdemo_anon_vma_close,
 	.fault = mmapdemo_anon_private_fault,
-	.map_pages = mmapdemo_anon_map_pages,
+	.map_pages = MMAPDEMO_IF_VMA_LOCKS(mmapdemo_anon_map_pages),
 };
 
 /*

@@ -40,6 +40,9 @@ static inline struct folio *mmapdemo_lock_folio(struct address_space *mapping,
 #else
 #define MMAPDEMO_FAULT_FLAG_VMA_LOCK FAULT_FLAG_VMA_LOCK
 #endif
+/* @fn where faults may run under a VMA's own lock, else NULL. */
+#define MMAPDEMO_IF_VMA_LOCKS(fn) \
+	(IS_ENABLED(CONFIG_PER_VMA_LOCK) ? (fn) : NULL)
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 /* vm_flags became read-only, set through helpers, in 6.3. */
