@@ -158,6 +158,8 @@ check "cppcheck on the userspace programs" "$LOGS/cppcheck.log" \
 	--suppress=missingIncludeSystem --suppress="*:$BUILD/ksft/*" \
 	--suppress=variableScope \
 	$(files 'userspace-tests/*.c')
+check "code references in the docs resolve" "$LOGS/docrefs.log" \
+	"$MMAPDEMO_TOP/scripts/docrefs.sh" "$(kernel_source)"
 check "modinfo: every parameter described" "$LOGS/modinfo.log" \
 	modinfo_check "$BUILD/k/6.12/mmapdemo.ko"
 check "dkms build against 6.1 and 6.12" "$LOGS/dkms.log" dkms_check

@@ -3,8 +3,9 @@
 #
 # Tests of the test machinery itself, so that a broken check cannot pass
 # silently: klog-check.sh must flag each kind of kernel report and pass a
-# clean boot log; tap-count.sh must count crashes as failures; vm.sh must
-# return the guest's status and fail a guest that crashes.
+# clean boot log; tap-count.sh must count crashes as failures; docrefs.sh
+# must catch a stale reference; vm.sh must return the guest's status and
+# fail a guest that crashes.
 #   selftest-scripts.sh [KERNEL_IMAGE]   (the VM cases only with an image)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -67,6 +68,21 @@ expect "tap-count counts a crashed program's missing tests as failed" 0 \
 printf '# TAP version 13\n# 1..3\n# ok 1 a\n# not ok 2 b\nok 1 top\n' >"$tmp/tap"
 expect "tap-count counts the results nested in the kselftest runner's output" 0 \
 	bash -c "[ \"\$('$MMAPDEMO_TOP/scripts/tap-count.sh' '$tmp/tap' 1)\" = '1 2 0' ]"
+
+# docrefs.sh must catch a function that is not where a doc says, a missing
+# file and a line number, and pass what resolves.
+src=$(kernel_source)
+# shellcheck disable=SC2016 # Markdown backticks, not a command
+printf 'See `module/file_mmap.c: mmapdemo_file_fault()` and `mm/memory.c: do_cow_fault()`.\n' \
+	>"$tmp/good.md"
+expect "docrefs passes references that resolve" 0 \
+	"$MMAPDEMO_TOP/scripts/docrefs.sh" "$src" "$tmp/good.md"
+for ref in 'module/file_mmap.c: mmapdemo_no_such_fault()' 'module/nothing.c' \
+	'mm/memory.c: do_no_such_fault()' 'mm/memory.c:5301'; do
+	# shellcheck disable=SC2016
+	printf 'See `%s`.\n' "$ref" >"$tmp/bad.md"
+	expect "docrefs on '$ref'" 1 "$MMAPDEMO_TOP/scripts/docrefs.sh" "$src" "$tmp/bad.md"
+done
 
 if [ -n "${1:-}" ]; then
 	echo 'exit 3' >"$tmp/run3.sh"
