@@ -41,7 +41,8 @@ export MMAPDEMO_KO="$ko"
 rc=0
 # unload_test goes last: it reloads the module, and checks nothing is left.
 for t in file_test anon_test huge_test admit_test flags_test ops_test \
-	trace_test limits_test fault_inject_test hostile_test stress_test; do
+	trace_test tour_test limits_test fault_inject_test hostile_test \
+	stress_test; do
 	"$dir/$t" || rc=1
 done
 # The devices against memfd and /dev/zero, 1000 random sequences each, and
