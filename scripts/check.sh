@@ -143,6 +143,13 @@ install_check() {
 	return $rc
 }
 
+# The tour's output quoted in the tutorial is the one tour_test expects.
+tour_doc_check() {
+	sed -n '/<!-- tour-output-begin -->/,/<!-- tour-output-end -->/p' \
+		"$MMAPDEMO_TOP/docs/tutorial.md" | sed '1,2d' | head -n -2 |
+		diff -u "$MMAPDEMO_TOP/userspace-tests/mmapdemo-tour.expected" -
+}
+
 note "userspace, scripts, packaging"
 check "clang-format (the kernel's .clang-format): no diff" "$LOGS/clang-format.log" \
 	clang_format_check
@@ -160,6 +167,8 @@ check "cppcheck on the userspace programs" "$LOGS/cppcheck.log" \
 	$(files 'userspace-tests/*.c')
 check "code references in the docs resolve" "$LOGS/docrefs.log" \
 	"$MMAPDEMO_TOP/scripts/docrefs.sh" "$(kernel_source)"
+check "the tutorial quotes the tour's expected output" "$LOGS/tour-doc.log" \
+	tour_doc_check
 check "modinfo: every parameter described" "$LOGS/modinfo.log" \
 	modinfo_check "$BUILD/k/6.12/mmapdemo.ko"
 check "dkms build against 6.1 and 6.12" "$LOGS/dkms.log" dkms_check

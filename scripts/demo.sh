@@ -33,7 +33,7 @@ RUN
 else
 	cat >"$dir/run.sh" <<'RUN'
 insmod /mmapdemo/mmapdemo.ko || exit 1
-/mmapdemo/mmapdemo-tour
+/mmapdemo/mmapdemo-tour --explain
 RUN
 fi
 "$MMAPDEMO_TOP/scripts/initramfs.sh" "$dir/initramfs.cpio.gz" "$dir/run.sh" "${files[@]}"
