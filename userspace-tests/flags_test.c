@@ -11,12 +11,6 @@
 
 #define NPAGES 4UL
 
-#ifndef MAP_SYNC
-#define MAP_SYNC 0x80000
-#endif
-#ifndef MAP_UNINITIALIZED
-#define MAP_UNINITIALIZED 0x4000000
-#endif
 #define MAP_UNKNOWN (1 << 10) /* no meaning on x86-64 */
 
 FIXTURE(flags)

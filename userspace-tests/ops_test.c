@@ -55,28 +55,6 @@
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
 
-/* For older C libraries; the values are the kernel's uapi. */
-#ifndef MADV_WIPEONFORK
-#define MADV_WIPEONFORK 18
-#define MADV_KEEPONFORK 19
-#endif
-#ifndef MADV_COLD
-#define MADV_COLD 20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#define MADV_POPULATE_WRITE 23
-#endif
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 1
-#endif
-
 #define NPAGES 4 /* the pages of a test's mapping */
 #define FILE_PAGES 4 /* the file kind's file: exactly NPAGES */
 #define BIG_PAGES 6 /* a mapping that runs 2 pages past the file */
