@@ -499,11 +499,11 @@ static bool mremap_call(struct __test_metadata *_metadata,
 	 */
 	for (int ref = 0; ref < 2; ref++) {
 		unsigned long a = (unsigned long)s->p[ref] + off;
-		unsigned long to = (unsigned long)self->scratch;
+		unsigned long to = (unsigned long)self->scratch, end = 0;
 
 		to += ref ? SCRATCH / 2 : 0;
-		placed[ref] = maps_vma_end((void *)a) >
-			      (unsigned long)s->p[ref] + span;
+		maps_line((void *)a, NULL, &end, NULL, NULL);
+		placed[ref] = end > (unsigned long)s->p[ref] + span;
 		if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) &&
 		    a + old_len > to && to + new_len > a)
 			placed[ref] = true;

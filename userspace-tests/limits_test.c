@@ -19,16 +19,9 @@
 static int write_file(const char *dir, const char *name, const char *val)
 {
 	char path[256];
-	int fd;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
+	return write_str(path, val);
 }
 
 /* The value of @key in a cgroup's flat-keyed file such as memory.events. */

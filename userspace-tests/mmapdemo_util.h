@@ -213,13 +213,33 @@ static inline bool all_bytes(const void *p, size_t len, unsigned char c)
 }
 
 /*
- * The permission column of the /proc/self/maps line that holds @addr
- * ("rw-s", ...), in @perms[5]; false if no line does.
+ * Write @val to a file of sysfs, debugfs, tracefs or cgroupfs, which take
+ * a value in one write(): 0, or -1 with errno.
  */
-static inline bool maps_perms(const void *addr, char perms[5])
+static inline int write_str(const char *path, const char *val)
 {
-	unsigned long a = (unsigned long)addr, start, end;
-	char line[512];
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/*
+ * The /proc/self/maps line that holds @addr: its range [@start, @end), its
+ * permission column ("rw-s", ...) and its file offset, each stored where
+ * the pointer is not NULL.  False if no line holds @addr.
+ */
+static inline bool maps_line(const void *addr, unsigned long *start,
+			     unsigned long *end, char perms[5],
+			     unsigned long long *offset)
+{
+	unsigned long a = (unsigned long)addr, s, e;
+	unsigned long long off;
+	char line[512], p[5];
 	bool found = false;
 	FILE *f;
 
@@ -227,29 +247,27 @@ static inline bool maps_perms(const void *addr, char perms[5])
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 &&
-		    a >= start && a < end)
+		if (sscanf(line, "%lx-%lx %4s %llx", &s, &e, p, &off) == 4 &&
+		    a >= s && a < e)
 			found = true;
 	fclose(f);
-	return found;
+	if (!found)
+		return false;
+	if (start)
+		*start = s;
+	if (end)
+		*end = e;
+	if (perms)
+		memcpy(perms, p, sizeof(p));
+	if (offset)
+		*offset = off;
+	return true;
 }
 
-/* The end of the /proc/self/maps line that holds @addr; 0 if none does. */
-static inline unsigned long maps_vma_end(const void *addr)
+/* The permission column of the maps line that holds @addr; see above. */
+static inline bool maps_perms(const void *addr, char perms[5])
 {
-	unsigned long a = (unsigned long)addr, start, end, found = 0;
-	char line[512];
-	FILE *f;
-
-	f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx", &start, &end) == 2 && a >= start &&
-		    a < end)
-			found = end;
-	fclose(f);
-	return found;
+	return maps_line(addr, NULL, NULL, perms, NULL);
 }
 
 /*

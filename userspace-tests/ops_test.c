@@ -464,43 +464,15 @@ static void prepare(struct __test_metadata *_metadata, const ops_variant *v,
 	}
 }
 
-/* The VMA that holds @addr, from /proc/self/maps: false if none. */
-static bool vma_at(const void *addr, unsigned long *start, unsigned long *end,
-		   unsigned long long *offset)
-{
-	unsigned long a = (unsigned long)addr, s, e;
-	unsigned long long off;
-	char line[512], perms[5];
-	bool found = false;
-	FILE *f;
-
-	f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %4s %llx", &s, &e, perms, &off) ==
-			    4 &&
-		    a >= s && a < e)
-			found = true;
-	fclose(f);
-	if (found) {
-		*start = s;
-		*end = e;
-		if (offset)
-			*offset = off;
-	}
-	return found;
-}
-
 /* The VMA holding @p spans exactly [@start, @end) at file offset @off. */
-#define WANT_VMA(p, start, end, off)                  \
-	do {                                          \
-		unsigned long _s = 0, _e = 0;         \
-		unsigned long long _o = ~0ULL;        \
-		WANT(true, vma_at(p, &_s, &_e, &_o)); \
-		WANT((uintptr_t)(start), _s);         \
-		WANT((uintptr_t)(end), _e);           \
-		WANT(off, _o);                        \
+#define WANT_VMA(p, start, end, off)                           \
+	do {                                                   \
+		unsigned long _s = 0, _e = 0;                  \
+		unsigned long long _o = ~0ULL;                 \
+		WANT(true, maps_line(p, &_s, &_e, NULL, &_o)); \
+		WANT((uintptr_t)(start), _s);                  \
+		WANT((uintptr_t)(end), _e);                    \
+		WANT(off, _o);                                 \
 	} while (0)
 
 /* The maps permissions of the VMA holding @p are those of @prot. */

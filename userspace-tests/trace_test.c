@@ -16,18 +16,6 @@ static const char *const fields[] = {
 	"around_pages", "vma_lock_faults", "huge_faults",
 };
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 /* The whole of a (small) file, in a buffer to free. */
 static char *slurp(const char *path)
 {
