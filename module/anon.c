@@ -284,14 +284,6 @@ static loff_t mmapdemo_anon_llseek(struct file *file, loff_t offset, int whence)
 	return file->f_pos = 0;
 }
 
-static long mmapdemo_anon_ioctl(struct file *file, unsigned int cmd,
-				unsigned long arg)
-{
-	if (cmd != MMAPDEMO_IOC_GET_INFO)
-		return -ENOTTY;
-	return mmapdemo_ioctl_get_info(&mmapdemo_anon_dev, (void __user *)arg);
-}
-
 static const struct file_operations mmapdemo_anon_fops = {
 	.owner = THIS_MODULE,
 	.llseek = mmapdemo_anon_llseek,
@@ -299,7 +291,7 @@ static const struct file_operations mmapdemo_anon_fops = {
 	.write_iter = mmapdemo_anon_write_iter,
 	/* msync(MS_SYNC) of a shared mapping: nothing to write back. */
 	.fsync = noop_fsync,
-	.unlocked_ioctl = mmapdemo_anon_ioctl,
+	.unlocked_ioctl = mmapdemo_info_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = mmapdemo_anon_mmap,
 };

@@ -158,19 +158,11 @@ static int mmapdemo_huge_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
-static long mmapdemo_huge_ioctl(struct file *file, unsigned int cmd,
-				unsigned long arg)
-{
-	if (cmd != MMAPDEMO_IOC_GET_INFO)
-		return -ENOTTY;
-	return mmapdemo_ioctl_get_info(&mmapdemo_huge_dev, (void __user *)arg);
-}
-
 static const struct file_operations mmapdemo_huge_fops = {
 	.owner = THIS_MODULE,
 	.llseek = noop_llseek,
 	.fsync = noop_fsync,
-	.unlocked_ioctl = mmapdemo_huge_ioctl,
+	.unlocked_ioctl = mmapdemo_info_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = mmapdemo_huge_mmap,
 	/* Place mappings so that address and offset agree modulo 2 MiB. */

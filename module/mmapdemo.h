@@ -92,6 +92,8 @@ static inline void mmapdemo_count_fault(struct mmapdemo_dev *dev,
 /* stats.c: the counters as the ioctl, sysfs and debugfs show them */
 void mmapdemo_get_info(struct mmapdemo_dev *dev, struct mmapdemo_info *info);
 long mmapdemo_ioctl_get_info(struct mmapdemo_dev *dev, void __user *arg);
+long mmapdemo_info_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg);
 extern const struct attribute_group *mmapdemo_attr_groups[];
 void mmapdemo_stats_init(struct mmapdemo_dev *const *devs, int n);
 void mmapdemo_stats_exit(void);

@@ -58,6 +58,21 @@ long mmapdemo_ioctl_get_info(struct mmapdemo_dev *dev, void __user *arg)
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+/*
+ * ->unlocked_ioctl of a device whose only ioctl is MMAPDEMO_IOC_GET_INFO.
+ * misc_open() left the device's struct miscdevice in file->private_data.
+ */
+long mmapdemo_info_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct miscdevice *misc = file->private_data;
+	struct mmapdemo_dev *dev =
+		container_of(misc, struct mmapdemo_dev, misc);
+
+	if (cmd != MMAPDEMO_IOC_GET_INFO)
+		return -ENOTTY;
+	return mmapdemo_ioctl_get_info(dev, (void __user *)arg);
+}
+
 /* sysfs: one read-only file per field, named after it. */
 static struct device_attribute mmapdemo_dev_attrs[ARRAY_SIZE(mmapdemo_fields)];
 static struct attribute *mmapdemo_attrs[ARRAY_SIZE(mmapdemo_fields) + 1];
