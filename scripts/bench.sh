@@ -26,14 +26,14 @@
 # around it, where real hardware needs a fraction of it; without them the
 # kernel clears and copies with "rep stosq/movsq" (512 iterations).
 #
-# Environment: KERNELS (default "6.1 6.12"), BENCH_QUICK=1 (a smoke run of a
+# Environment: KERNELS (default "6.1 6.12 newest"), BENCH_QUICK=1 (a smoke run of a
 # minute or two), BENCH_ARGS (more arguments for the icount runs, e.g.
 # "-r 11"), BENCH_THREAD_ARGS (for the tcg2 runs), BENCH_RUNS (default
 # "icount tcg2"), BENCH_APPEND (kernel command line added to vm.sh's).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-KERNELS=${KERNELS:-6.1 6.12}
+KERNELS=${KERNELS:-6.1 6.12 newest}
 BENCH_RUNS=${BENCH_RUNS:-icount tcg2}
 BENCH_QUICK=${BENCH_QUICK:-}
 BENCH_ARGS=${BENCH_ARGS:-}
@@ -52,7 +52,7 @@ mkdir -p "$OUT/bin"
 note "building mmapdemo.ko for $KERNELS and mmapdemo-bench"
 declare -A ko
 for k in $KERNELS; do
-	ko[$k]=$("$MMAPDEMO_TOP/scripts/build-module.sh" "bench-$k" "$(kernel_kdir "$k")")
+	ko[$k]=$("$MMAPDEMO_TOP/scripts/build-module.sh" "bench-$k" "$k")
 done
 make -s -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$OUT/bin" LDFLAGS=-static \
 	"$OUT/bin/mmapdemo-bench"
@@ -198,7 +198,7 @@ done
 	echo
 	echo "== goals (status: met / missed; info = measured where it is not a goal; n/a = not measured)"
 	for k in $KERNELS; do
-		tail -n +2 "$OUT/all-goals.csv" | awk -F, -v k="$(headers_release "$(headers_dir "$k")")" '
+		tail -n +2 "$OUT/all-goals.csv" | awk -F, -v k="$(kernel_release "$k")" '
 			$2 == k { printf "%-6s %-5s %-7s %-52s %9s %s %-7s %s\n", $1, substr(k, 1, index(k, "-") - 1), $7, $3, $4, $5, $6, $8 }'
 	done
 } >"$OUT/table.txt"

@@ -3,15 +3,16 @@
 #
 # `make check`: everything that proves mmapdemo, on a fresh Debian 12 machine.
 #  1. install what is missing (setup.sh)
-#  2. static checks: W=1 builds for Debian's 6.1 and 6.12 with warnings as
-#     errors, sparse, checkpatch --strict, kernel-doc
-#  3. the debug kernel (cached) and the module built against it
+#  2. static checks: W=1 builds for Debian's 6.1, 6.12 and newest kernel
+#     (7.x) with warnings as errors, sparse, checkpatch --strict, kernel-doc
+#  3. the debug kernel (cached, from the newest source) and the module
+#     built against it
 #  4. the selftests in a VM on each kernel, with the kernel log checked
 # Logs go to build/check/.  The last line is "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-KERNELS=${KERNELS:-6.1 6.12 debug}
+KERNELS=${KERNELS:-$ALL_KERNELS}
 LOGS=$BUILD/check
 passed=0 failed=0 skipped=0
 failures=()
@@ -56,14 +57,20 @@ start=$(date +%s)
 "$MMAPDEMO_TOP/scripts/ksft.sh" || die "cannot extract the kselftest files"
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
+# Without the newest kernel the run covers less, and must say so by failing.
+if [ -z "$(newest_release)" ]; then
+	result "newest Debian kernel fetched" fail "see ~/.cache/mmapdemo/newest/*.log; 6.1 and 6.12 only"
+	KERNELS=${KERNELS/newest/}
+fi
+# The Debian kernels built against: all of them, whatever KERNELS says.
+debian_kernels=$(for k in 6.1 6.12 newest; do [ -n "$(headers_dir $k)" ] && echo $k; done)
 tools=$BUILD/ktools/scripts
 sources=("$MMAPDEMO_TOP"/module/*.[ch] "$MMAPDEMO_TOP"/module/uapi/*.h)
 
 note "static checks"
-for k in 6.1 6.12; do
-	kdir=$(kernel_kdir "$k")
-	check "build $k W=1 -Werror, sparse" "$LOGS/build-$k.log" \
-		"$MMAPDEMO_TOP/scripts/build-module.sh" "$k" "$kdir" W=1 C=2 KCFLAGS=-Werror
+for k in $debian_kernels; do
+	check "build $k ($(kernel_release "$k")) W=1 -Werror, sparse" "$LOGS/build-$k.log" \
+		"$MMAPDEMO_TOP/scripts/build-module.sh" "$k" "$k" W=1 C=2 KCFLAGS=-Werror
 done
 checkpatch() {
 	local f ok=0
@@ -112,18 +119,27 @@ modinfo_check() {
 	[ -n "$parms" ] && ! echo "$parms" | grep -qE '^[a-z_]+:[[:space:]]*(\(|$)'
 }
 
+# DKMS builds it for each Debian kernel, as on a machine that installs
+# them: this machine's dkms for 6.1 and 6.12, the newest kernel's root's.
 dkms_check() {
-	local tmp k rc=0
+	local tmp k n=0 rc=0
 
-	tmp=$(mktemp -d)
+	tmp=$BUILD/dkms
+	rm -rf "$tmp"
 	mkdir -p "$tmp/src/mmapdemo-1.0" "$tmp/tree"
 	cp -r "$MMAPDEMO_TOP"/{Kbuild,Makefile,dkms.conf,module} "$tmp/src/mmapdemo-1.0/"
-	for k in 6.1 6.12; do
-		dkms build -m mmapdemo -v 1.0 -k "$(headers_release "$(headers_dir "$k")")" \
-			--dkmstree "$tmp/tree" --sourcetree "$tmp/src" || rc=1
+	for k in $debian_kernels; do
+		set -- dkms build -m mmapdemo -v 1.0 -k "$(kernel_release "$k")" \
+			--dkmstree "$tmp/tree" --sourcetree "$tmp/src"
+		if [ "$k" = newest ]; then
+			newest_root_run "$@" || rc=1
+		else
+			"$@" || rc=1
+		fi
+		n=$((n + 1))
 	done
 	find "$tmp/tree" -name 'mmapdemo.ko*'
-	[ "$(find "$tmp/tree" -name 'mmapdemo.ko*' | wc -l)" -eq 2 ] || rc=1
+	[ "$(find "$tmp/tree" -name 'mmapdemo.ko*' | wc -l)" -eq "$n" ] || rc=1
 	rm -rf "$tmp"
 	return $rc
 }
@@ -171,14 +187,13 @@ check "the tutorial quotes the tour's expected output" "$LOGS/tour-doc.log" \
 	tour_doc_check
 check "modinfo: every parameter described" "$LOGS/modinfo.log" \
 	modinfo_check "$BUILD/k/6.12/mmapdemo.ko"
-check "dkms build against 6.1 and 6.12" "$LOGS/dkms.log" dkms_check
+check "dkms build against $(echo $debian_kernels)" "$LOGS/dkms.log" dkms_check
 check "make install and uninstall (scratch root)" "$LOGS/install.log" install_check
 
 note "debug kernel"
 if "$MMAPDEMO_TOP/scripts/debug-kernel.sh" >"$LOGS/debug-kernel.log" 2>&1; then
-	check "build debug W=1 -Werror, sparse" "$LOGS/build-debug.log" \
-		"$MMAPDEMO_TOP/scripts/build-module.sh" debug "$(kernel_kdir debug)" \
-		W=1 C=2 KCFLAGS=-Werror
+	check "build debug ($(kernel_release debug)) W=1 -Werror, sparse" "$LOGS/build-debug.log" \
+		"$MMAPDEMO_TOP/scripts/build-module.sh" debug debug W=1 C=2 KCFLAGS=-Werror
 else
 	result "debug kernel build" fail "see build/check/debug-kernel.log"
 	tail -n 20 "$LOGS/debug-kernel.log"
@@ -190,8 +205,9 @@ mkdir -p "$BUILD/tests"
 check "selftests build" "$LOGS/tests-build.log" \
 	make -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static
 
-# The same directory copied into the 6.12 source tree, built there and
-# installed the way kselftest does it; the 6.12 VM runs that install.
+# The same directory copied into the newest kernel's source tree, built
+# there and installed the way kselftest does it; the newest kernel's VM
+# runs that install (the debug kernel is built from the same tree).
 intree_install() {
 	local src sel
 
@@ -206,10 +222,15 @@ intree_install() {
 	flock -u 8
 	return $rc
 }
-check "selftests built and installed in the 6.12 tree" "$LOGS/tests-intree.log" intree_install
+check "selftests built and installed in the $(basename "$(kernel_source)") tree" \
+	"$LOGS/tests-intree.log" intree_install
+# Which VM runs the in-tree install through run_kselftest.sh: the newest
+# Debian kernel, or 6.12 when it is missing.
+intree_vm=newest
+case " $KERNELS " in *" newest "*) ;; *) intree_vm=6.12 ;; esac
 
 # run_vm KERNEL: boot it with the suite and leave "STATUS SECONDS" in
-# build/vm/KERNEL/status.  6.12 runs the in-tree install through
+# build/vm/KERNEL/status.  $intree_vm runs the in-tree install through
 # run_kselftest.sh; the others the loader, as a standalone selftest run.
 run_vm() {
 	local k=$1 vmdir=$BUILD/vm/$1 ko=$BUILD/k/$1/mmapdemo.ko t0 status
@@ -220,13 +241,13 @@ run_vm() {
 	{
 		# On the debug kernel, tests needing its features must not skip.
 		[ "$k" = debug ] && echo "export MMAPDEMO_REQUIRE_DEBUG=1"
-		if [ "$k" = 6.12 ]; then
+		if [ "$k" = "$intree_vm" ]; then
 			echo "cd /kselftest && MMAPDEMO_KO=/mmapdemo.ko ./run_kselftest.sh"
 		else
 			echo "cd /mmapdemo && MMAPDEMO_KO=/mmapdemo/mmapdemo.ko ./mmapdemo.sh"
 		fi
 	} >"$vmdir/run.sh"
-	if [ "$k" = 6.12 ]; then
+	if [ "$k" = "$intree_vm" ]; then
 		set -- "$BUILD/kselftest:kselftest" "$ko:mmapdemo.ko"
 	else
 		set -- "$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" \
@@ -253,7 +274,7 @@ for k in $KERNELS; do
 	vmdir=$BUILD/vm/$k
 	read -r status secs <"$vmdir/status"
 	depth=0
-	[ "$k" = 6.12 ] && depth=1
+	[ "$k" = "$intree_vm" ] && depth=1
 	read -r p f s < <("$MMAPDEMO_TOP/scripts/tap-count.sh" "$vmdir/output.log" "$depth")
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	sed -n 's/^\(# \)*not ok /not ok /p' "$vmdir/output.log" | sed "s/^/FAIL  $k: /"
@@ -264,12 +285,12 @@ for k in $KERNELS; do
 		result "$k: VM run and kernel log" fail "status $status, see ${vmdir#"$MMAPDEMO_TOP"/}"
 		cat "$vmdir/vm.log" 2>/dev/null
 	fi
-	if [ "$k" = 6.12 ]; then
-		check "6.12: run_kselftest.sh output is valid KTAP (kunit.py parse)" \
+	if [ "$k" = "$intree_vm" ]; then
+		check "$k: run_kselftest.sh output is valid KTAP (kunit.py parse)" \
 			"$LOGS/ktap-parse.log" ktap_valid "$vmdir/output.log"
 	fi
-	summary+=("$(printf '%-6s %4d passed, %d failed, %d skipped, VM status %d, %ds' \
-		"$k:" "$p" "$f" "$s" "$status" "$secs")")
+	summary+=("$(printf '%-7s %-28s %4d passed, %d failed, %d skipped, VM status %d, %ds' \
+		"$k:" "$(kernel_release "$k")" "$p" "$f" "$s" "$status" "$secs")")
 done
 
 note "the checks themselves"

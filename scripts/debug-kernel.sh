@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build mmapdemo's debug kernel (KASAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK,
-# KFENCE, kmemleak, fault injection) from Debian's linux-source-6.12:
-# tinyconfig plus debug-kernel.config.  The build tree, with its bzImage and
+# KFENCE, kmemleak, fault injection, page poisoning) from the newest
+# linux-source Debian ships (lib.sh's kernel_source): tinyconfig plus
+# debug-kernel.config, with this machine's gcc.  The build tree, with its bzImage and
 # Module.symvers, is cached outside the checkout under a key made of the
 # fragment, the source version and the compiler, so later runs reuse it.
 # Prints the build directory.
@@ -12,7 +13,7 @@ set -euo pipefail
 
 fragment=$MMAPDEMO_TOP/scripts/debug-kernel.config
 src=$(kernel_source)
-key=$( (cat "$fragment"; dpkg-query -W -f='${Version}' linux-source-6.12; gcc --version | head -n 1) |
+key=$( (cat "$fragment"; basename "$src"; gcc --version | head -n 1) |
 	sha256sum | cut -c1-16)
 out=$CACHE/debug-kernel/$key
 
