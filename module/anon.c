@@ -7,18 +7,16 @@
  *                size, shared with fork children and nobody else;
  *   MAP_PRIVATE  zero-filled pages, private and copy-on-write across fork.
  *
- * The kernel's own /dev/zero (drivers/char/mem.c, mmap_zero()) hands both to
- * the core: a shared mapping gets an unlinked shmem file of its size
- * (shmem_zero_setup()), and a private one becomes plain anonymous memory
- * (vma_set_anonymous()).  A driver does the work itself when the memory is
+ * The kernel's own /dev/zero (drivers/char/mem.c, mmap_zero_prepare() in
+ * 7.x) hands both to the core: a shared mapping gets an unlinked shmem file
+ * of its size (shmem_zero_setup_desc()), and a private one becomes plain
+ * anonymous memory (vma_desc_set_anonymous()).  A driver does the work itself when the memory is
  * its own: device or reserved memory, pages it must track or account, or
  * behaviour shmem does not offer.  Doing it here shows what those helpers
  * do for /dev/zero.
  *
  * read() gives zeroes and write() discards, as on /dev/zero.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/mm.h>
@@ -29,64 +27,74 @@
 #include <linux/xarray.h>
 
 #include "mmapdemo.h"
-#include "mmapdemo_trace.h"
 
 /* Pages held by all shared objects, for MMAPDEMO_IOC_GET_INFO. */
 static atomic_long_t mmapdemo_anon_nr_pages = ATOMIC_LONG_INIT(0);
 
-/* What every page of a private mapping reads as until it is written. */
+/*
+ * What a private write fault hands the core to copy: a page of zeroes.
+ * The core holds it only while it copies (do_cow_fault()).
+ */
 static struct page *mmapdemo_zero_page;
 
 /**
  * struct mmapdemo_anon - the memory object behind one shared mmap()
- * @refs: one per VMA that maps it
  * @pages: the pages touched so far, by page offset
  * @nr_pages: size in pages: offsets from 0 up to the mapping's length
+ *
+ * It lives as long as its file, which every VMA that maps it holds: the
+ * one mmap() made, and those a fork, a split or an mremap() make from it.
  */
 struct mmapdemo_anon {
-	refcount_t refs;
 	struct xarray pages;
 	pgoff_t nr_pages;
 };
 
-static void mmapdemo_anon_put(struct mmapdemo_anon *obj)
+/* The last VMA of an object is gone: free it and its pages. */
+static int mmapdemo_anon_object_release(struct inode *inode, struct file *file)
 {
+	struct mmapdemo_anon *obj = file->private_data;
 	struct page *page;
 	unsigned long index;
 
-	if (!refcount_dec_and_test(&obj->refs))
-		return;
 	xa_for_each(&obj->pages, index, page) {
 		put_page(page);
 		atomic_long_dec(&mmapdemo_anon_nr_pages);
 	}
 	xa_destroy(&obj->pages);
 	kfree(obj);
+	return 0;
 }
 
 /*
- * A fork, a split or an mremap() move made a new VMA: it shares the
- * object, so it takes a reference.
+ * The file of a shared object: it keeps the module loaded while mapped,
+ * frees the object with the last mapping, and lets msync(MS_SYNC) succeed,
+ * as on /dev/zero.
  */
-static void mmapdemo_anon_vma_open(struct vm_area_struct *vma)
-{
-	struct mmapdemo_anon *obj = vma->vm_private_data;
+static const struct file_operations mmapdemo_anon_object_fops = {
+	.owner = THIS_MODULE,
+	.release = mmapdemo_anon_object_release,
+	.fsync = noop_fsync,
+};
 
-	if (obj)
-		refcount_inc(&obj->refs);
+/* A new VMA from an mmap() (7.x calls this; compat.h does before). */
+static int mmapdemo_anon_vma_mapped(unsigned long start, unsigned long end,
+				    pgoff_t pgoff, const struct file *file,
+				    void **vm_private_data)
+{
 	atomic_long_inc(&mmapdemo_anon_dev.nr_mappings);
-	trace_mmapdemo_vma_open(MMAPDEMO_DEV_ANON, vma);
+	return 0;
 }
 
-/* The last VMA of an object frees it and its pages. */
+/* A fork, a split or an mremap() move made a new VMA. */
+static void mmapdemo_anon_vma_open(struct vm_area_struct *vma)
+{
+	mmapdemo_vma_opened(&mmapdemo_anon_dev, vma);
+}
+
 static void mmapdemo_anon_vma_close(struct vm_area_struct *vma)
 {
-	struct mmapdemo_anon *obj = vma->vm_private_data;
-
-	if (obj)
-		mmapdemo_anon_put(obj);
-	atomic_long_dec(&mmapdemo_anon_dev.nr_mappings);
-	trace_mmapdemo_vma_close(MMAPDEMO_DEV_ANON, vma);
+	mmapdemo_vma_closed(&mmapdemo_anon_dev, vma);
 }
 
 /* The object's page at @index, allocated zeroed on the first touch. */
@@ -114,9 +122,12 @@ static struct page *mmapdemo_anon_page(struct mmapdemo_anon *obj, pgoff_t index)
 
 /*
  * MAP_SHARED: every VMA of the object, in this process and in its fork
- * children, maps the object's own page, so all of them see each store.  The
- * core locks the page, maps it (writable for a write fault and dirty) and
- * keeps our reference in the page table.
+ * children, maps the object's own page, so all of them see each store.  We
+ * return the page with a reference for the page table; the core locks it,
+ * maps it (writable for a write fault, and dirty) and unlocks it.  As with
+ * /dev/zero, the object covers offsets 0 to its size: beyond, as after an
+ * mremap() that grew the mapping, there is no memory, and the access gets
+ * SIGBUS.  Memory that cannot be had is VM_FAULT_OOM, for the OOM killer.
  */
 static vm_fault_t mmapdemo_anon_shared_fault(struct vm_fault *vmf)
 {
@@ -124,11 +135,6 @@ static vm_fault_t mmapdemo_anon_shared_fault(struct vm_fault *vmf)
 	struct page *page;
 	vm_fault_t ret = 0;
 
-	/*
-	 * As with /dev/zero, the object covers offsets 0 to its size: beyond
-	 * it, as after an mremap() that grew the mapping, a shared mapping has
-	 * no memory, and the access gets SIGBUS.
-	 */
 	if (vmf->pgoff >= obj->nr_pages) {
 		ret = VM_FAULT_SIGBUS;
 		goto out;
@@ -138,43 +144,46 @@ static vm_fault_t mmapdemo_anon_shared_fault(struct vm_fault *vmf)
 		ret = VM_FAULT_OOM;
 		goto out;
 	}
-
-	mmapdemo_count_fault(&mmapdemo_anon_dev, vmf);
 	get_page(page);
 	vmf->page = page;
 out:
-	trace_mmapdemo_fault(MMAPDEMO_DEV_ANON, vmf, ret, !ret);
-	return ret;
+	return mmapdemo_fault_done(&mmapdemo_anon_dev, vmf, 0, ret);
 }
 
 /*
- * MAP_PRIVATE: until a process stores to a page, the page reads as zero,
- * so every private page maps one shared zero page, read-only, as anonymous
- * memory maps the kernel's zero page.  A write fault returns that same page
- * and the core copies it into a new anonymous page of the faulting process
- * (do_cow_fault(), charged to its memory cgroup); a write to a page that a
- * read mapped is copied by the core alone (do_wp_page()).  From then on the
- * copy is the process's own, copy-on-write again across fork.
+ * MAP_PRIVATE: a page reads as zeroes until the process stores to it.  A
+ * read maps the kernel's zero page, as anonymous memory does: a "special"
+ * entry that holds no reference and that GUP and the rmap know, so one page
+ * can sit behind any number of entries (a page of ours would count each
+ * one, and overflow).  A write returns a page of zeroes for the core to
+ * copy into a new anonymous page of the process (do_cow_fault(), charged to
+ * its memory cgroup); a write to a page a read mapped is copied by the core
+ * alone (do_wp_page()).  From then on the copy is the process's own,
+ * copy-on-write again across fork.
  */
 static vm_fault_t mmapdemo_anon_private_fault(struct vm_fault *vmf)
 {
-	mmapdemo_count_fault(&mmapdemo_anon_dev, vmf);
-	get_page(mmapdemo_zero_page);
-	vmf->page = mmapdemo_zero_page;
-	if (vmf->flags & FAULT_FLAG_WRITE)
-		trace_mmapdemo_cow(MMAPDEMO_DEV_ANON, vmf, vmf->page);
-	trace_mmapdemo_fault(MMAPDEMO_DEV_ANON, vmf, 0, 1);
-	return 0;
+	unsigned long zero_pfn = page_to_pfn(ZERO_PAGE(vmf->address));
+	vm_fault_t ret = 0;
+
+	if (vmf->flags & FAULT_FLAG_WRITE) {
+		get_page(mmapdemo_zero_page);
+		vmf->page = mmapdemo_zero_page;
+	} else {
+		ret = vmf_insert_mixed(vmf->vma, vmf->address, zero_pfn);
+	}
+	return mmapdemo_fault_done(&mmapdemo_anon_dev, vmf, 0, ret);
 }
 
 /*
- * Nothing to map around a fault: pages arrive one at a time.  But Linux 6.4
- * and later call ->fault under the VMA's own lock only for a VMA with
- * ->map_pages (vmf_can_call_fault()), and retry every other fault under
- * mmap_lock, which costs a second trip through the fault path.  Our
- * handlers need nothing that mmap_lock protects, so they say so with an
- * empty ->map_pages; only where there are VMA locks, as it costs a read
- * fault a trip through do_fault_around().
+ * An aside, for speed only.  The core runs a driver's ->fault under the
+ * VMA's own lock, instead of mmap_lock, only if the VMA has ->map_pages
+ * (vmf_can_call_fault(), Linux 6.7 and later): it takes ->map_pages as the
+ * sign that the fault code needs nothing mmap_lock protects, which is true
+ * of ours.  Without it every fault is retried under mmap_lock, a second
+ * trip through the fault path.  So we offer an empty one, which maps
+ * nothing around a fault; where there are no VMA locks it would only cost
+ * a read fault a trip through do_fault_around().
  */
 static vm_fault_t mmapdemo_anon_map_pages(struct vm_fault *vmf, pgoff_t start,
 					  pgoff_t end)
@@ -183,72 +192,71 @@ static vm_fault_t mmapdemo_anon_map_pages(struct vm_fault *vmf, pgoff_t start,
 }
 
 static const struct vm_operations_struct mmapdemo_anon_shared_vm_ops = {
+	MMAPDEMO_VMA_MAPPED(mmapdemo_anon_vma_mapped)
 	.open = mmapdemo_anon_vma_open,
 	.close = mmapdemo_anon_vma_close,
 	.fault = mmapdemo_anon_shared_fault,
-	.map_pages = MMAPDEMO_IF_VMA_LOCKS(mmapdemo_anon_map_pages),
+	.map_pages = IS_ENABLED(CONFIG_PER_VMA_LOCK) ? mmapdemo_anon_map_pages :
+						       NULL,
 };
 
 static const struct vm_operations_struct mmapdemo_anon_private_vm_ops = {
+	MMAPDEMO_VMA_MAPPED(mmapdemo_anon_vma_mapped)
 	.open = mmapdemo_anon_vma_open,
 	.close = mmapdemo_anon_vma_close,
 	.fault = mmapdemo_anon_private_fault,
-	.map_pages = MMAPDEMO_IF_VMA_LOCKS(mmapdemo_anon_map_pages),
+	.map_pages = IS_ENABLED(CONFIG_PER_VMA_LOCK) ? mmapdemo_anon_map_pages :
+						       NULL,
 };
 
 /*
- * The file of a shared object: it keeps the module loaded while mapped,
- * and lets msync(MS_SYNC) succeed, as on /dev/zero.
+ * Describe the mapping; nothing is allocated here but a shared object's
+ * bookkeeping.  Decide as /dev/zero does on the same kernel: by
+ * VM_MAYSHARE, what the caller asked for, in 7.x (mmap_zero_prepare()), so
+ * that MAP_SHARED of a read-only fd is a shared object that cannot be
+ * written; by VM_SHARED before (see compat.h).
+ *
+ * A shared mapping gets an object and a file of its own, handed to the
+ * core in place of the device's file, as shmem_zero_setup() gives each
+ * /dev/zero mapping an unlinked shmem file: VMAs of different files never
+ * merge, so two objects never become one, and the core releases the file
+ * (and with it the object) if the mapping fails after we return.
  */
-static const struct file_operations mmapdemo_anon_object_fops = {
-	.owner = THIS_MODULE,
-	.fsync = noop_fsync,
-};
-
-/*
- * The core has checked the request and built the VMA; nothing is allocated
- * here but the shared object's bookkeeping.  As mmap_zero() does, decide by
- * VM_SHARED: a MAP_SHARED mapping of a read-only fd cannot be written, so
- * it is served as a private one.
- */
-static int mmapdemo_anon_mmap(struct file *file, struct vm_area_struct *vma)
+static int mmapdemo_anon_mmap_prepare(struct vm_area_desc *desc)
 {
 	struct mmapdemo_anon *obj;
-	struct file *objfile;
+	struct file *file;
+	int err = 0;
 
-	if (vma->vm_flags & VM_SHARED) {
-		obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
-		if (!obj)
-			return -ENOMEM;
-		/*
-		 * The core may grow an existing VMA over a new mmap() of the
-		 * same file at the next offset, without calling ->mmap(): two
-		 * objects would become one.  So, as shmem_zero_setup() gives
-		 * each /dev/zero mapping a file of its own, give each object
-		 * one: VMAs of different files never merge.
-		 */
-		objfile = anon_inode_getfile("[mmapdemo-anon]",
-					     &mmapdemo_anon_object_fops, obj,
-					     O_RDWR);
-		if (IS_ERR(objfile)) {
-			kfree(obj);
-			return PTR_ERR(objfile);
-		}
-		vma_set_file(vma, objfile);
-		fput(objfile); /* the VMA holds its own reference */
-
-		refcount_set(&obj->refs, 1); /* this VMA's */
-		xa_init(&obj->pages);
-		obj->nr_pages = vma_pages(vma);
-		vma->vm_private_data = obj;
-		vma->vm_ops = &mmapdemo_anon_shared_vm_ops;
-	} else {
-		vma->vm_ops = &mmapdemo_anon_private_vm_ops;
+	if (!vma_desc_test(desc, MMAPDEMO_ZERO_SHARED_BIT)) {
+		desc->vm_ops = &mmapdemo_anon_private_vm_ops;
+		goto out;
 	}
-	atomic_long_inc(&mmapdemo_anon_dev.nr_mappings);
-	trace_mmapdemo_mmap(MMAPDEMO_DEV_ANON, vma);
-	return 0;
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	if (!obj) {
+		err = -ENOMEM;
+		goto out;
+	}
+	xa_init(&obj->pages);
+	obj->nr_pages = vma_desc_pages(desc);
+	/* An inode of its own: its i_mmap tree holds only this object's VMAs. */
+	file = anon_inode_create_getfile("[mmapdemo-anon]",
+					 &mmapdemo_anon_object_fops, obj,
+					 O_RDWR, NULL);
+	if (IS_ERR(file)) {
+		kfree(obj);
+		err = PTR_ERR(file);
+		goto out;
+	}
+	desc->vm_file = file;
+	desc->private_data = obj;
+	desc->vm_ops = &mmapdemo_anon_shared_vm_ops;
+out:
+	return mmapdemo_mmap_done(&mmapdemo_anon_dev, desc, err);
 }
+
+DEFINE_MMAP_FROM_PREPARE(mmapdemo_anon_mmap_prepare, mmapdemo_anon_vma_mapped)
 
 static ssize_t mmapdemo_anon_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
@@ -289,11 +297,11 @@ static const struct file_operations mmapdemo_anon_fops = {
 	.llseek = mmapdemo_anon_llseek,
 	.read_iter = mmapdemo_anon_read_iter,
 	.write_iter = mmapdemo_anon_write_iter,
-	/* msync(MS_SYNC) of a shared mapping: nothing to write back. */
+	/* msync(MS_SYNC) of a private mapping: nothing to write back. */
 	.fsync = noop_fsync,
 	.unlocked_ioctl = mmapdemo_info_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.mmap = mmapdemo_anon_mmap,
+	MMAPDEMO_FOP_MMAP(mmapdemo_anon_mmap_prepare),
 };
 
 static void mmapdemo_anon_info(struct mmapdemo_info *info)
@@ -309,6 +317,7 @@ struct mmapdemo_dev mmapdemo_anon_dev = {
 		.name	= "mmapdemo-anon",
 		.fops	= &mmapdemo_anon_fops,
 	},
+	.id		= MMAPDEMO_DEV_ANON,
 	.counts		= &mmapdemo_anon_counts,
 	.nr_mappings	= ATOMIC_LONG_INIT(0),
 	.fill_info	= mmapdemo_anon_info,
@@ -320,7 +329,7 @@ int mmapdemo_anon_init(void)
 	return mmapdemo_zero_page ? 0 : -ENOMEM;
 }
 
-/* Called when no mapping is left, so nobody maps the zero page. */
+/* Called when no mapping is left, so nobody copies the zero page. */
 void mmapdemo_anon_exit(void)
 {
 	__free_page(mmapdemo_zero_page);

@@ -19,8 +19,6 @@
  *  - the bytes of the last page beyond i_size are zeroed before i_size grows
  *    over them: what a mapping stored there is never persisted.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
@@ -28,7 +26,6 @@
 #include <linux/uio.h>
 
 #include "mmapdemo.h"
-#include "mmapdemo_trace.h"
 
 #define MMAPDEMO_FS_MAGIC 0x6d6d6170 /* "mmap" */
 
@@ -159,7 +156,7 @@ int mmapdemo_buf_set_size(loff_t size)
 		truncate_setsize(inode, size);
 	}
 	inode_unlock(inode);
-	trace_mmapdemo_resize(old, size, err);
+	mmapdemo_resized(old, size, err);
 	return err;
 }
 
@@ -260,6 +257,9 @@ ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from)
 			ret = err;
 			goto unlock;
 		}
+		/* As tmpfs on this kernel does (compat.h). */
+		if (MMAPDEMO_WRITE_GROWS_FIRST && iocb->ki_pos > size)
+			i_size_write(inode, iocb->ki_pos);
 	}
 
 	ret = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos, ret, from,

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The few differences between the kernel APIs that mmapdemo uses on Linux
- * 6.1 and on 6.12, in one place, so that the rest of the code reads as if
- * written for the newer kernel.  Version guards live here and nowhere else
+ * The differences between the kernel APIs that mmapdemo uses on Linux 6.1,
+ * 6.12 and 7.x, in one place, so that the rest of the code reads as if
+ * written for the newest kernel.  Version guards live here and nowhere else
  * (checkpatch's LINUX_VERSION_CODE warning is waived for this file only).
+ * Where a symbol is merely missing on an older kernel, it is defined here
+ * under the kernel's own name.
  */
 #ifndef MMAPDEMO_COMPAT_H
 #define MMAPDEMO_COMPAT_H
 
+#include <linux/anon_inodes.h>
 #include <linux/err.h>
+#include <linux/file.h>
+#include <linux/huge_mm.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/version.h>
@@ -29,27 +34,20 @@ static inline struct folio *mmapdemo_lock_folio(struct address_space *mapping,
 {
 	return filemap_lock_folio(mapping, index) ?: ERR_PTR(-ENOENT);
 }
+
+/* vm_flags became read-only, set through helpers, in 6.3. */
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
 #else
 #define mmapdemo_get_folio filemap_get_folio
 #define mmapdemo_lock_folio filemap_lock_folio
 #endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
-/* Faults hold only mmap_lock before 6.4, which added per-VMA locks. */
-#define MMAPDEMO_FAULT_FLAG_VMA_LOCK 0
-#else
-#define MMAPDEMO_FAULT_FLAG_VMA_LOCK FAULT_FLAG_VMA_LOCK
-#endif
-/* @fn where faults may run under a VMA's own lock, else NULL. */
-#define MMAPDEMO_IF_VMA_LOCKS(fn) \
-	(IS_ENABLED(CONFIG_PER_VMA_LOCK) ? (fn) : NULL)
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-/* vm_flags became read-only, set through helpers, in 6.3. */
-static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
-{
-	vma->vm_flags |= flags;
-}
+/* Per-VMA locks came in 6.4; before, every fault holds mmap_lock. */
+#define FAULT_FLAG_VMA_LOCK 0
 #endif
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
@@ -63,6 +61,155 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #else
 #define mmapdemo_huge_order_t unsigned int
 #define MMAPDEMO_HUGE_ORDER_PMD PMD_ORDER
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+/*
+ * An anonymous file with an inode of its own arrived in 6.7 (verified on
+ * 6.12); before, every anonymous file shares one inode, and with it one
+ * i_mmap tree for all their mappings.
+ */
+static inline struct file *
+anon_inode_create_getfile(const char *name, const struct file_operations *fops,
+			  void *priv, int flags,
+			  const struct inode *context_inode)
+{
+	return anon_inode_getfile(name, fops, priv, flags);
+}
+#endif
+
+/*
+ * Since 6.14 ("filemap: move prefaulting out of hot write path") tmpfs no
+ * longer faults a write's source in before it starts: it moves i_size to
+ * where the write begins, then copies.  A source that maps the gap so made
+ * reads zeroes, and a write that copies nothing leaves the file that long.
+ * Before, such a write failed with EFAULT and changed nothing.  (6.12 and
+ * 7.3 checked.)
+ */
+#define MMAPDEMO_WRITE_GROWS_FIRST \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0))
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+/*
+ * Until pfn_t went away (6.17: 6.12 has it, 7.2 not), the insert functions
+ * took one.
+ */
+#include <linux/pfn_t.h>
+#define vmf_insert_mixed(vma, addr, pfn) \
+	vmf_insert_mixed(vma, addr, pfn_to_pfn_t(pfn))
+#define vmf_insert_pfn_pmd(vmf, pfn, write) \
+	vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), write)
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
+/*
+ * ->mmap_prepare() describes the mapping to make in a struct vm_area_desc,
+ * and vm_ops->mapped() hears of each new VMA that results (both checked
+ * against the 7.2 and 7.3 headers; the hook came in 6.16, with flags in a
+ * different form until about 7.0).
+ */
+#define MMAPDEMO_FOP_MMAP(fn) .mmap_prepare = (fn)
+#define MMAPDEMO_VMA_MAPPED(fn) .mapped = (fn),
+#define DEFINE_MMAP_FROM_PREPARE(prepare, mapped)
+
+/* /dev/zero makes a shared object for what the caller asked: MAP_SHARED. */
+#define MMAPDEMO_ZERO_SHARED_BIT VMA_MAYSHARE_BIT
+#else
+/*
+ * Older kernels call ->mmap() with the VMA already built.  The devices
+ * still describe their mappings with ->mmap_prepare(), and get a ->mmap()
+ * (DEFINE_MMAP_FROM_PREPARE()) that runs it on a description of the VMA,
+ * then does with the result what 7.x's __mmap_region() does: installs a
+ * new file, adds the flags, sets vm_ops and vm_private_data, and calls the
+ * ->mapped() that 7.x would call from vm_ops.
+ */
+struct vm_area_desc {
+	struct mm_struct *mm;
+	struct file *file;
+	unsigned long start;
+	unsigned long end;
+	pgoff_t pgoff;
+	struct file *vm_file;
+	vm_flags_t vm_flags;
+	pgprot_t page_prot;
+	const struct vm_operations_struct *vm_ops;
+	void *private_data;
+};
+
+/* The flags are masks here, bit numbers in 7.x: use them only as below. */
+#define VMA_SHARED_BIT VM_SHARED
+#define VMA_MAYSHARE_BIT VM_MAYSHARE
+#define VMA_PFNMAP_BIT VM_PFNMAP
+#define VMA_DONTEXPAND_BIT VM_DONTEXPAND
+#define VMA_DONTDUMP_BIT VM_DONTDUMP
+
+#define vma_desc_test(desc, bit) (!!((desc)->vm_flags & (bit)))
+#define __vma_desc_or(a, b, c, ...) ((a) | (b) | (c))
+#define vma_desc_set_flags(desc, ...) \
+	((desc)->vm_flags |= __vma_desc_or(__VA_ARGS__, 0, 0))
+
+/*
+ * /dev/zero made a shared object for VM_SHARED mappings only until 7.x:
+ * MAP_SHARED of a read-only fd was private anonymous memory there.
+ */
+#define MMAPDEMO_ZERO_SHARED_BIT VMA_SHARED_BIT
+
+static inline unsigned long vma_desc_pages(const struct vm_area_desc *desc)
+{
+	return (desc->end - desc->start) >> PAGE_SHIFT;
+}
+
+static inline bool vma_desc_is_cow_mapping(struct vm_area_desc *desc)
+{
+	return is_cow_mapping(desc->vm_flags);
+}
+
+typedef int (*mmapdemo_mapped_t)(unsigned long start, unsigned long end,
+				 pgoff_t pgoff, const struct file *file,
+				 void **vm_private_data);
+
+static inline int mmapdemo_mmap_from_prepare(struct file *file,
+					     struct vm_area_struct *vma,
+					     int (*prepare)(struct vm_area_desc *),
+					     mmapdemo_mapped_t mapped)
+{
+	struct vm_area_desc desc = {
+		.mm = vma->vm_mm,
+		.file = file,
+		.start = vma->vm_start,
+		.end = vma->vm_end,
+		.pgoff = vma->vm_pgoff,
+		.vm_file = vma->vm_file,
+		.vm_flags = vma->vm_flags,
+		.page_prot = vma->vm_page_prot,
+		.vm_ops = vma->vm_ops,
+	};
+	int err;
+
+	err = prepare(&desc);
+	/* A new file comes with a reference for the core to take over. */
+	if (desc.vm_file != vma->vm_file) {
+		if (!err)
+			vma_set_file(vma, desc.vm_file);
+		fput(desc.vm_file);
+	}
+	if (err)
+		return err;
+	vm_flags_set(vma, desc.vm_flags & ~vma->vm_flags);
+	vma->vm_ops = desc.vm_ops;
+	vma->vm_private_data = desc.private_data;
+	return mapped(vma->vm_start, vma->vm_end, vma->vm_pgoff, vma->vm_file,
+		      &vma->vm_private_data);
+}
+
+#define MMAPDEMO_FOP_MMAP(fn) .mmap = fn##_mmap
+#define MMAPDEMO_VMA_MAPPED(fn)
+#define DEFINE_MMAP_FROM_PREPARE(prepare, mapped)                           \
+	static int prepare##_mmap(struct file *file,                         \
+				  struct vm_area_struct *vma)                \
+	{                                                                    \
+		return mmapdemo_mmap_from_prepare(file, vma, prepare, mapped); \
+	}
 #endif
 
 #endif /* MMAPDEMO_COMPAT_H */

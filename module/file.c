@@ -6,8 +6,6 @@
  * fsync() behave as on a tmpfs file; the size is set with an ioctl, since a
  * character device cannot be truncated.  The mappings are in file_mmap.c.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/fs.h>
 #include <linux/uaccess.h>
 
@@ -56,6 +54,8 @@ static long mmapdemo_file_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+DEFINE_MMAP_FROM_PREPARE(mmapdemo_file_mmap_prepare, mmapdemo_file_vma_mapped)
+
 static const struct file_operations mmapdemo_file_fops = {
 	.owner = THIS_MODULE,
 	.open = mmapdemo_file_open,
@@ -66,7 +66,9 @@ static const struct file_operations mmapdemo_file_fops = {
 	.fsync = noop_fsync,
 	.unlocked_ioctl = mmapdemo_file_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.mmap = mmapdemo_file_mmap,
+	MMAPDEMO_FOP_MMAP(mmapdemo_file_mmap_prepare),
+	/* Where mappings go; also refuses offsets beyond a file's limit. */
+	.get_unmapped_area = mmapdemo_file_get_unmapped_area,
 };
 
 static DEFINE_PER_CPU(struct mmapdemo_counts, mmapdemo_file_counts);
@@ -77,6 +79,7 @@ struct mmapdemo_dev mmapdemo_file_dev = {
 		.name	= "mmapdemo",
 		.fops	= &mmapdemo_file_fops,
 	},
+	.id		= MMAPDEMO_DEV_FILE,
 	.counts		= &mmapdemo_file_counts,
 	.nr_mappings	= ATOMIC_LONG_INIT(0),
 	.fill_info	= mmapdemo_buf_info,

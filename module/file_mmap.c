@@ -5,10 +5,12 @@
  *
  * mmap() maps nothing.  The core checks the request (length and offset, the
  * open mode against PROT_WRITE on a shared mapping, MAP_SHARED_VALIDATE's
- * flags), builds the VMA and, holding mmap_lock for writing, calls
- * mmapdemo_file_mmap(), which only hangs our vm_operations on it.  Pages
- * arrive on first touch.  The core picks one of three paths (mm/memory.c),
- * and each ends in our mmapdemo_file_fault():
+ * flags), asks mmapdemo_file_get_unmapped_area() where to put it, and,
+ * holding mmap_lock for writing, has mmapdemo_file_mmap_prepare() describe
+ * the mapping: it only names our vm_operations.  The core builds the VMA
+ * from that description and calls ->mapped().  Pages arrive on first
+ * touch.  The core picks one of three paths (mm/memory.c), and each ends in
+ * our mmapdemo_file_fault():
  *
  *                  first access is a read     first access is a write
  *   MAP_SHARED     do_read_fault()            do_shared_fault()
@@ -33,79 +35,53 @@
  * mmapdemo_file_map_pages() to map the pages around the faulting one that
  * are ready (fault-around, 16 by default: fault_around_bytes in debugfs),
  * so a sequential reader faults once per window.  Our buffer lives in the
- * page cache, so the page cache's own filemap_map_pages() does that work;
- * mmapdemo_file_fault() does the same for a write to a shared mapping.  And
- * because we have ->map_pages, Linux 6.4 and later run our handlers under
- * the VMA's own lock instead of mmap_lock (see vmf_can_call_fault()).
+ * page cache, so the page cache's own filemap_map_pages() does that work.
+ * And because we have ->map_pages, Linux 6.7 and later run our ->fault
+ * under the VMA's own lock instead of mmap_lock (see vmf_can_call_fault()):
+ * the core takes it as the sign that the file's fault code needs nothing
+ * that mmap_lock protects.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/mm.h>
 #include <linux/pagemap.h>
-#include <linux/userfaultfd_k.h>
 
 #include "mmapdemo.h"
-#include "mmapdemo_trace.h"
 
-/* Pages a write to a shared mapping maps at once: fault-around's default. */
-#define MMAPDEMO_WRITE_AROUND 16
+/* A new VMA from an mmap() (7.x calls this; compat.h does before). */
+int mmapdemo_file_vma_mapped(unsigned long start, unsigned long end,
+				    pgoff_t pgoff, const struct file *file,
+				    void **vm_private_data)
+{
+	atomic_long_inc(&mmapdemo_file_dev.nr_mappings);
+	return 0;
+}
 
 /* Called for the new VMA of a fork, a split or an mremap() move. */
 static void mmapdemo_file_vma_open(struct vm_area_struct *vma)
 {
-	atomic_long_inc(&mmapdemo_file_dev.nr_mappings);
-	trace_mmapdemo_vma_open(MMAPDEMO_DEV_FILE, vma);
+	mmapdemo_vma_opened(&mmapdemo_file_dev, vma);
 }
 
 /* Called for every VMA that goes away, whole or as a split-off part. */
 static void mmapdemo_file_vma_close(struct vm_area_struct *vma)
 {
-	atomic_long_dec(&mmapdemo_file_dev.nr_mappings);
-	trace_mmapdemo_vma_close(MMAPDEMO_DEV_FILE, vma);
+	mmapdemo_vma_closed(&mmapdemo_file_dev, vma);
 }
 
 /*
- * Map the buffer's pages from @start to @end (file offsets, in pages) that
- * are in the page cache, unlocked and not mapped yet.  Runs under RCU and
- * must not sleep.  Returns VM_FAULT_NOPAGE if the faulting page is mapped.
+ * Fault-around: map the buffer's pages from @start to @end (file offsets, in
+ * pages, inside the VMA and one page table) that are in the page cache,
+ * uptodate, unlocked and not mapped yet.  The core calls it for a read
+ * fault, holding mmap_lock or the VMA's lock and rcu_read_lock(), so it
+ * must not sleep; it has preallocated the page table.  Returns
+ * VM_FAULT_NOPAGE if the faulting page got mapped: then ->fault is not
+ * called.
  */
 static vm_fault_t mmapdemo_file_map_pages(struct vm_fault *vmf, pgoff_t start,
 					  pgoff_t end)
 {
 	vm_fault_t ret = filemap_map_pages(vmf, start, end);
 
-	mmapdemo_count(&mmapdemo_file_dev, MMAPDEMO_AROUND, 1);
-	mmapdemo_count(&mmapdemo_file_dev, MMAPDEMO_AROUND_PAGES,
-		       end - start + 1);
-	trace_mmapdemo_map_pages(MMAPDEMO_DEV_FILE, vmf, start, end, ret);
-	return ret;
-}
-
-/*
- * A first write to a shared mapping: map the whole window around it at once,
- * writable and dirty, as fault-around does for reads.  The window is the one
- * do_fault_around() computes: aligned, inside the VMA and inside one page
- * table.  The core has preallocated that page table for us (__do_fault()).
- * Not while userfaultfd watches the VMA: it must see every fault.
- */
-static vm_fault_t mmapdemo_file_write_around(struct vm_fault *vmf,
-					     unsigned long *pages)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	pgoff_t pte_off = pte_index(vmf->address);
-	pgoff_t vma_off = vmf->pgoff - vma->vm_pgoff;
-	pgoff_t from_pte, to_pte;
-
-	if (uffd_disable_fault_around(vma))
-		return 0;
-	from_pte = max(ALIGN_DOWN(pte_off, MMAPDEMO_WRITE_AROUND),
-		       pte_off - min(pte_off, vma_off));
-	to_pte = min3(from_pte + MMAPDEMO_WRITE_AROUND, (pgoff_t)PTRS_PER_PTE,
-		      pte_off + vma_pages(vma) - vma_off) -
-		 1;
-	*pages = to_pte - from_pte + 1;
-	return mmapdemo_file_map_pages(vmf, vmf->pgoff + from_pte - pte_off,
-				       vmf->pgoff + to_pte - pte_off);
+	return mmapdemo_around_done(&mmapdemo_file_dev, vmf, start, end, ret);
 }
 
 /*
@@ -116,24 +92,12 @@ static vm_fault_t mmapdemo_file_write_around(struct vm_fault *vmf,
  */
 static vm_fault_t mmapdemo_file_fault(struct vm_fault *vmf)
 {
-	struct address_space *mapping = vmf->vma->vm_file->f_mapping;
-	bool shared_write = (vmf->flags & FAULT_FLAG_WRITE) &&
-			    (vmf->vma->vm_flags & VM_SHARED);
-	unsigned long pages = 1;
+	struct inode *inode = vmf->vma->vm_file->f_mapping->host;
 	struct folio *folio;
 	vm_fault_t ret;
 
-	if (shared_write) {
-		ret = mmapdemo_file_write_around(vmf, &pages);
-		if (ret & VM_FAULT_NOPAGE) {
-			mmapdemo_count_fault(&mmapdemo_file_dev, vmf);
-			goto out;
-		}
-		pages = 1;
-	}
-
 	/* No page: beyond the end of the buffer. */
-	folio = mmapdemo_lock_folio(mapping, vmf->pgoff);
+	folio = mmapdemo_lock_folio(inode->i_mapping, vmf->pgoff);
 	if (IS_ERR(folio)) {
 		ret = VM_FAULT_SIGBUS;
 		goto out;
@@ -146,25 +110,21 @@ static vm_fault_t mmapdemo_file_fault(struct vm_fault *vmf)
 	 * i_size stays until we unlock it, and the shrink's unmap then finds
 	 * the PTE the core is about to install.
 	 */
-	if (vmf->pgoff >= DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE)) {
+	if (vmf->pgoff >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE)) {
 		folio_unlock(folio);
 		folio_put(folio);
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
 
-	mmapdemo_count_fault(&mmapdemo_file_dev, vmf);
 	vmf->page = folio_file_page(folio, vmf->pgoff);
-	if ((vmf->flags & FAULT_FLAG_WRITE) && !shared_write)
-		trace_mmapdemo_cow(MMAPDEMO_DEV_FILE, vmf, vmf->page);
 	ret = VM_FAULT_LOCKED;
 out:
-	trace_mmapdemo_fault(MMAPDEMO_DEV_FILE, vmf, ret,
-			     ret & VM_FAULT_ERROR ? 0 : pages);
-	return ret;
+	return mmapdemo_fault_done(&mmapdemo_file_dev, vmf, 0, ret);
 }
 
 static const struct vm_operations_struct mmapdemo_file_vm_ops = {
+	MMAPDEMO_VMA_MAPPED(mmapdemo_file_vma_mapped)
 	.open = mmapdemo_file_vma_open,
 	.close = mmapdemo_file_vma_close,
 	.fault = mmapdemo_file_fault,
@@ -172,19 +132,33 @@ static const struct vm_operations_struct mmapdemo_file_vm_ops = {
 };
 
 /*
+ * Where to map: anywhere, as for any file, but a regular file ends at
+ * MAX_LFS_FILESIZE, and a memfd refuses offsets beyond it.  The check is
+ * here because the core calls this for every mmap(), before it builds or
+ * merges anything; it may extend an existing VMA of the same file over a
+ * new mmap() without calling ->mmap() (6.12) or ->mapped() (7.x).
+ */
+unsigned long mmapdemo_file_get_unmapped_area(struct file *file,
+					      unsigned long addr,
+					      unsigned long len,
+					      unsigned long pgoff,
+					      unsigned long flags)
+{
+	if (pgoff + (len >> PAGE_SHIFT) > MAX_LFS_FILESIZE >> PAGE_SHIFT)
+		return -EOVERFLOW;
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+}
+
+/*
  * Both kinds take the same path here: whether a mapping is shared or private
  * only matters at fault time, and the core decides it from VM_SHARED.  No VM
  * flag is set: the VMA holds ordinary page-cache pages, so mlock, mremap,
- * madvise, /proc/pid/mem and GUP all work as on a tmpfs file.
+ * madvise, /proc/pid/mem and GUP all work as on a tmpfs file.  Like every
+ * ->mmap_prepare(), it only describes: the mapping may still fail, or be
+ * merged into a VMA that exists.
  */
-int mmapdemo_file_mmap(struct file *file, struct vm_area_struct *vma)
+int mmapdemo_file_mmap_prepare(struct vm_area_desc *desc)
 {
-	/* A regular file ends at MAX_LFS_FILESIZE: refuse as memfd does. */
-	if (vma->vm_pgoff + vma_pages(vma) > MAX_LFS_FILESIZE >> PAGE_SHIFT)
-		return -EOVERFLOW;
-
-	vma->vm_ops = &mmapdemo_file_vm_ops;
-	atomic_long_inc(&mmapdemo_file_dev.nr_mappings);
-	trace_mmapdemo_mmap(MMAPDEMO_DEV_FILE, vma);
-	return 0;
+	desc->vm_ops = &mmapdemo_file_vm_ops;
+	return mmapdemo_mmap_done(&mmapdemo_file_dev, desc, 0);
 }

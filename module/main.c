@@ -8,10 +8,9 @@
  *   /dev/mmapdemo-anon  anonymous-style memory, like /dev/zero, for anonymous
  *                       MAP_SHARED and MAP_PRIVATE mappings
  *   /dev/mmapdemo-huge  a shared region mapped 2 MiB at a time where the
- *                       kernel allows (6.12; 4 KiB entries on 6.1)
+ *                       kernel allows (6.12 and 7.x; 4 KiB entries on 6.1)
  *
- * This file holds the module parameters and registers the nodes; it also
- * instantiates the tracepoints of mmapdemo_trace.h.
+ * This file holds the module parameters and registers the nodes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,9 +20,6 @@
 #include <linux/sysfs.h>
 
 #include "mmapdemo.h"
-
-#define CREATE_TRACE_POINTS
-#include "mmapdemo_trace.h"
 
 static unsigned long long size = SZ_1M;
 module_param(size, ullong, 0444);
@@ -84,28 +80,17 @@ module_param_cb(huge_mode, &mmapdemo_mode_ops, &huge_mode, 0444);
 MODULE_PARM_DESC(huge_mode,
 		 "permissions of /dev/mmapdemo-huge, octal (default 0600)");
 
-/* The nodes, and the node mode each takes from its parameter. */
-static struct mmapdemo_dev *const mmapdemo_devs[] = {
-	&mmapdemo_file_dev,
-	&mmapdemo_anon_dev,
-	&mmapdemo_huge_dev,
-};
-
-static const umode_t *const mmapdemo_modes[] = {
-	&mode,
-	&anon_mode,
-	&huge_mode,
-};
-
-static void mmapdemo_deregister(int n)
-{
-	while (n--)
-		misc_deregister(&mmapdemo_devs[n]->misc);
-}
-
+/*
+ * Everything a node needs exists before the node does; nodes are published
+ * last, and in an order that nothing fails after the first: a file opened
+ * through a node pins the module, so a load that failed after publishing
+ * one would free what an open file still uses.  The two later nodes are
+ * optional, as drivers/char/mem.c treats each of its nodes: should one fail
+ * to register, the module loads without it and says so.
+ */
 static int __init mmapdemo_init(void)
 {
-	int err, i;
+	int err;
 
 	if (size > max_size || max_size > MAX_LFS_FILESIZE) {
 		pr_err("need size <= max_size <= %lld\n", MAX_LFS_FILESIZE);
@@ -126,21 +111,22 @@ static int __init mmapdemo_init(void)
 	err = mmapdemo_huge_init(huge_size);
 	if (err)
 		goto free_anon;
+	mmapdemo_stats_init();
 
-	mmapdemo_stats_init(mmapdemo_devs, ARRAY_SIZE(mmapdemo_devs));
-	for (i = 0; i < ARRAY_SIZE(mmapdemo_devs); i++) {
-		struct miscdevice *misc = &mmapdemo_devs[i]->misc;
-
-		misc->mode = *mmapdemo_modes[i];
-		misc->groups = mmapdemo_attr_groups;
-		err = misc_register(misc);
-		if (err)
-			goto deregister;
-	}
+	mmapdemo_file_dev.misc.mode = mode;
+	mmapdemo_anon_dev.misc.mode = anon_mode;
+	mmapdemo_huge_dev.misc.mode = huge_mode;
+	err = misc_register(&mmapdemo_file_dev.misc);
+	if (err)
+		goto free_stats;
+	/* Nothing may fail from here on. */
+	if (misc_register(&mmapdemo_anon_dev.misc))
+		pr_warn("no /dev/%s\n", mmapdemo_anon_dev.misc.name);
+	if (misc_register(&mmapdemo_huge_dev.misc))
+		pr_warn("no /dev/%s\n", mmapdemo_huge_dev.misc.name);
 	return 0;
 
-deregister:
-	mmapdemo_deregister(i);
+free_stats:
 	mmapdemo_stats_exit();
 	mmapdemo_huge_exit();
 free_anon:
@@ -150,14 +136,24 @@ free_buffer:
 	return err;
 }
 
+/* misc_register() failed if it left no device behind the node. */
+static void mmapdemo_deregister(struct mmapdemo_dev *dev)
+{
+	if (!IS_ERR_OR_NULL(dev->misc.this_device))
+		misc_deregister(&dev->misc);
+}
+
 /*
  * Runs only when no file of ours is open: each open file, and so each VMA,
- * holds a reference on the module through fops->owner.
+ * holds a reference on the module through fops->owner.  Undoes
+ * mmapdemo_init(), in reverse.
  */
 static void __exit mmapdemo_exit(void)
 {
+	mmapdemo_deregister(&mmapdemo_huge_dev);
+	mmapdemo_deregister(&mmapdemo_anon_dev);
+	misc_deregister(&mmapdemo_file_dev.misc);
 	mmapdemo_stats_exit();
-	mmapdemo_deregister(ARRAY_SIZE(mmapdemo_devs));
 	mmapdemo_huge_exit();
 	mmapdemo_anon_exit();
 	mmapdemo_buf_exit();

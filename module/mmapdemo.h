@@ -3,8 +3,9 @@
  * mmapdemo internals: what the module's files share with each other.
  *
  * main.c        module parameters, init and exit, registration
- * stats.c       the counters: ioctl, sysfs and debugfs views
- * mmapdemo_trace.h  the tracepoints (TRACE_EVENT), created in main.c
+ * stats.c       the counters and tracepoints: one call at each handler's
+ *               exit, read back by the GET_INFO ioctl and debugfs
+ * mmapdemo_trace.h  the tracepoints (TRACE_EVENT), created in stats.c
  * buffer.c      the pages behind /dev/mmapdemo: allocation, resize, read/write
  * file.c        /dev/mmapdemo's file operations (read, write, ioctl, ...)
  * file_mmap.c   /dev/mmapdemo's mmap and fault handler: file-backed
@@ -12,6 +13,7 @@
  * anon.c        /dev/mmapdemo-anon, anonymous-style memory like /dev/zero:
  *               its file operations, mmap and both fault handlers
  * huge.c        /dev/mmapdemo-huge, a shared region mapped 2 MiB at a time
+ * compat.h      what differs between Linux 6.1, 6.12 and 7.x
  */
 #ifndef MMAPDEMO_H
 #define MMAPDEMO_H
@@ -42,9 +44,17 @@ struct mmapdemo_counts {
 	unsigned long count[MMAPDEMO_NR_COUNTS];
 };
 
+/* Which node, in trace records: numbers, so that records outlive us. */
+enum mmapdemo_id {
+	MMAPDEMO_DEV_FILE,
+	MMAPDEMO_DEV_ANON,
+	MMAPDEMO_DEV_HUGE,
+};
+
 /**
  * struct mmapdemo_dev - one device node and what it reports
- * @misc: the misc device behind the node
+ * @misc: the misc device behind the node (its mode is set at load)
+ * @id: which node, for the tracepoints
  * @counts: its per-CPU counters
  * @nr_mappings: VMAs that map it now
  * @fill_info: fills in the fields of struct mmapdemo_info that only the
@@ -52,6 +62,7 @@ struct mmapdemo_counts {
  */
 struct mmapdemo_dev {
 	struct miscdevice misc;
+	enum mmapdemo_id id;
 	struct mmapdemo_counts __percpu *counts;
 	atomic_long_t nr_mappings;
 	void (*fill_info)(struct mmapdemo_info *info);
@@ -61,41 +72,25 @@ extern struct mmapdemo_dev mmapdemo_file_dev;
 extern struct mmapdemo_dev mmapdemo_anon_dev;
 extern struct mmapdemo_dev mmapdemo_huge_dev;
 
-static inline void mmapdemo_count(struct mmapdemo_dev *dev,
-				  enum mmapdemo_count what, unsigned long n)
-{
-	this_cpu_add(dev->counts->count[what], n);
-}
-
-/**
- * mmapdemo_count_fault() - count one call of a device's fault handler
- * @dev: the device
- * @vmf: the fault being served
- *
- * The core picks the fault path from two bits, and so do we: a read, a write
- * to a shared mapping (VM_SHARED), or a write to a private one, which the
- * core resolves by copying the page we return (copy-on-write).
+/*
+ * stats.c: counting and tracing, one call at each exit of a handler, so
+ * that the handlers read as they would without them.
  */
-static inline void mmapdemo_count_fault(struct mmapdemo_dev *dev,
-					const struct vm_fault *vmf)
-{
-	if (!(vmf->flags & FAULT_FLAG_WRITE))
-		mmapdemo_count(dev, MMAPDEMO_READ, 1);
-	else if (vmf->vma->vm_flags & VM_SHARED)
-		mmapdemo_count(dev, MMAPDEMO_WRITE, 1);
-	else
-		mmapdemo_count(dev, MMAPDEMO_COW, 1);
-	if (vmf->flags & MMAPDEMO_FAULT_FLAG_VMA_LOCK)
-		mmapdemo_count(dev, MMAPDEMO_VMA_LOCKED, 1);
-}
+vm_fault_t mmapdemo_fault_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
+			       unsigned int order, vm_fault_t ret);
+vm_fault_t mmapdemo_around_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
+				pgoff_t start, pgoff_t end, vm_fault_t ret);
+int mmapdemo_mmap_done(struct mmapdemo_dev *dev, struct vm_area_desc *desc,
+		       int err);
+void mmapdemo_vma_opened(struct mmapdemo_dev *dev, struct vm_area_struct *vma);
+void mmapdemo_vma_closed(struct mmapdemo_dev *dev, struct vm_area_struct *vma);
+void mmapdemo_resized(loff_t old_size, loff_t new_size, int err);
 
-/* stats.c: the counters as the ioctl, sysfs and debugfs show them */
 void mmapdemo_get_info(struct mmapdemo_dev *dev, struct mmapdemo_info *info);
 long mmapdemo_ioctl_get_info(struct mmapdemo_dev *dev, void __user *arg);
 long mmapdemo_info_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg);
-extern const struct attribute_group *mmapdemo_attr_groups[];
-void mmapdemo_stats_init(struct mmapdemo_dev *const *devs, int n);
+void mmapdemo_stats_init(void);
 void mmapdemo_stats_exit(void);
 
 /* buffer.c */
@@ -108,7 +103,15 @@ ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from);
 void mmapdemo_buf_info(struct mmapdemo_info *info);
 
 /* file_mmap.c */
-int mmapdemo_file_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long mmapdemo_file_get_unmapped_area(struct file *file,
+					      unsigned long addr,
+					      unsigned long len,
+					      unsigned long pgoff,
+					      unsigned long flags);
+int mmapdemo_file_mmap_prepare(struct vm_area_desc *desc);
+int mmapdemo_file_vma_mapped(unsigned long start, unsigned long end,
+			     pgoff_t pgoff, const struct file *file,
+			     void **vm_private_data);
 
 /* anon.c */
 int mmapdemo_anon_init(void);

@@ -7,11 +7,14 @@
  *   mmapdemo_vma_close   a VMA going away
  *   mmapdemo_fault       a fault handler's call: access, outcome, pages
  *   mmapdemo_map_pages   a window of pages mapped around a fault
- *   mmapdemo_cow         a page handed to the core to copy (private write)
  *   mmapdemo_resize      a resize of /dev/mmapdemo
  *
  *   echo 1 > /sys/kernel/tracing/events/mmapdemo/enable
  *   cat /sys/kernel/tracing/trace_pipe
+ *
+ * Only stats.c fires them.  The print formats name enum constants only
+ * through TRACE_DEFINE_ENUM(), so that perf and trace-cmd, which read the
+ * formats from tracefs, can decode the records.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM mmapdemo
@@ -22,51 +25,70 @@
 #include <linux/mm.h>
 #include <linux/tracepoint.h>
 
+#include "mmapdemo.h"
+
 /*
  * The TRACE_EVENT() language is laid out by hand, as in the kernel's own
  * trace headers: clang-format cannot follow it.
  */
 /* clang-format off */
 
-/* Which node: numbers, not name strings, so records outlive the module. */
-#define MMAPDEMO_DEV_FILE	0
-#define MMAPDEMO_DEV_ANON	1
-#define MMAPDEMO_DEV_HUGE	2
+TRACE_DEFINE_ENUM(MMAPDEMO_DEV_FILE);
+TRACE_DEFINE_ENUM(MMAPDEMO_DEV_ANON);
+TRACE_DEFINE_ENUM(MMAPDEMO_DEV_HUGE);
 
 #define mmapdemo_show_dev(d)						\
 	__print_symbolic(d, { MMAPDEMO_DEV_FILE, "mmapdemo" },		\
 			 { MMAPDEMO_DEV_ANON, "mmapdemo-anon" },	\
 			 { MMAPDEMO_DEV_HUGE, "mmapdemo-huge" })
 
-#define mmapdemo_show_access(flags, vm_flags)				\
-	(!((flags) & FAULT_FLAG_WRITE) ? "read" :			\
-	 ((vm_flags) & VM_SHARED) ? "write" : "cow")
+/* The fault path the core took, worked out when the record is made. */
+#define mmapdemo_access(vmf)						\
+	(!((vmf)->flags & FAULT_FLAG_WRITE) ? 0 :			\
+	 ((vmf)->vma->vm_flags & VM_SHARED) ? 1 : 2)
 
-#define MMAPDEMO_VM_FAULT(flag) { (__force unsigned long)VM_FAULT_##flag, #flag }
+#define mmapdemo_show_access(a)						\
+	__print_symbolic(a, { 0, "read" }, { 1, "write" }, { 2, "cow" })
+
+/*
+ * VM_FAULT_* are __bitwise enum constants, which TRACE_DEFINE_ENUM() does
+ * not take: the format names their values instead (stats.c checks them).
+ */
+#define MMAPDEMO_VM_FAULT_OOM		0x0001
+#define MMAPDEMO_VM_FAULT_SIGBUS	0x0002
+#define MMAPDEMO_VM_FAULT_NOPAGE	0x0100
+#define MMAPDEMO_VM_FAULT_LOCKED	0x0200
+#define MMAPDEMO_VM_FAULT_RETRY		0x0400
+#define MMAPDEMO_VM_FAULT_FALLBACK	0x0800
 
 #define mmapdemo_show_fault(ret)					\
-	__print_flags(ret, "|", MMAPDEMO_VM_FAULT(OOM),			\
-		      MMAPDEMO_VM_FAULT(SIGBUS), MMAPDEMO_VM_FAULT(NOPAGE), \
-		      MMAPDEMO_VM_FAULT(LOCKED), MMAPDEMO_VM_FAULT(RETRY), \
-		      MMAPDEMO_VM_FAULT(FALLBACK))
+	__print_flags(ret, "|", { MMAPDEMO_VM_FAULT_OOM, "OOM" },	\
+		      { MMAPDEMO_VM_FAULT_SIGBUS, "SIGBUS" },		\
+		      { MMAPDEMO_VM_FAULT_NOPAGE, "NOPAGE" },		\
+		      { MMAPDEMO_VM_FAULT_LOCKED, "LOCKED" },		\
+		      { MMAPDEMO_VM_FAULT_RETRY, "RETRY" },		\
+		      { MMAPDEMO_VM_FAULT_FALLBACK, "FALLBACK" })
 
 TRACE_EVENT(mmapdemo_mmap,
-	    TP_PROTO(int dev, struct vm_area_struct *vma),
-	    TP_ARGS(dev, vma),
+	    TP_PROTO(int dev, unsigned long start, unsigned long end,
+		     unsigned long pgoff, bool shared, int err),
+	    TP_ARGS(dev, start, end, pgoff, shared, err),
 	    TP_STRUCT__entry(__field(int, dev)
 			     __field(unsigned long, start)
 			     __field(unsigned long, end)
 			     __field(unsigned long, pgoff)
-			     __field(bool, shared)),
+			     __field(bool, shared)
+			     __field(int, err)),
 	    TP_fast_assign(__entry->dev = dev;
-			   __entry->start = vma->vm_start;
-			   __entry->end = vma->vm_end;
-			   __entry->pgoff = vma->vm_pgoff;
-			   __entry->shared = vma->vm_flags & VM_SHARED;),
-	    TP_printk("%s %#lx-%#lx pgoff %#lx %s",
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->pgoff = pgoff;
+			   __entry->shared = shared;
+			   __entry->err = err;),
+	    TP_printk("%s %#lx-%#lx pgoff %#lx %s err %d",
 		      mmapdemo_show_dev(__entry->dev), __entry->start,
 		      __entry->end, __entry->pgoff,
-		      __entry->shared ? "shared" : "private")
+		      __entry->shared ? "shared" : "private", __entry->err)
 );
 
 DECLARE_EVENT_CLASS(mmapdemo_vma,
@@ -102,21 +124,18 @@ TRACE_EVENT(mmapdemo_fault,
 	    TP_STRUCT__entry(__field(int, dev)
 			     __field(unsigned long, address)
 			     __field(unsigned long, pgoff)
-			     __field(unsigned int, flags)
-			     __field(unsigned long, vm_flags)
+			     __field(int, access)
 			     __field(unsigned int, ret)
 			     __field(unsigned long, pages)),
 	    TP_fast_assign(__entry->dev = dev;
 			   __entry->address = vmf->address;
 			   __entry->pgoff = vmf->pgoff;
-			   __entry->flags = vmf->flags;
-			   __entry->vm_flags = vmf->vma->vm_flags;
+			   __entry->access = mmapdemo_access(vmf);
 			   __entry->ret = (__force unsigned int)ret;
 			   __entry->pages = pages;),
 	    TP_printk("%s %#lx pgoff %#lx %s -> %s pages %lu",
 		      mmapdemo_show_dev(__entry->dev), __entry->address,
-		      __entry->pgoff,
-		      mmapdemo_show_access(__entry->flags, __entry->vm_flags),
+		      __entry->pgoff, mmapdemo_show_access(__entry->access),
 		      __entry->ret ? mmapdemo_show_fault(__entry->ret) : "page",
 		      __entry->pages)
 );
@@ -129,36 +148,20 @@ TRACE_EVENT(mmapdemo_map_pages,
 			     __field(unsigned long, address)
 			     __field(unsigned long, start)
 			     __field(unsigned long, end)
-			     __field(bool, write)
+			     __field(int, access)
 			     __field(unsigned int, ret)),
 	    TP_fast_assign(__entry->dev = dev;
 			   __entry->address = vmf->address;
 			   __entry->start = start;
 			   __entry->end = end;
-			   __entry->write = vmf->flags & FAULT_FLAG_WRITE;
+			   __entry->access = mmapdemo_access(vmf);
 			   __entry->ret = (__force unsigned int)ret;),
 	    TP_printk("%s %#lx pgoff %#lx-%#lx %s -> %s",
 		      mmapdemo_show_dev(__entry->dev), __entry->address,
 		      __entry->start, __entry->end,
-		      __entry->write ? "write" : "read",
+		      mmapdemo_show_access(__entry->access),
 		      __entry->ret ? mmapdemo_show_fault(__entry->ret) :
 				     "not mapped")
-);
-
-TRACE_EVENT(mmapdemo_cow,
-	    TP_PROTO(int dev, struct vm_fault *vmf, struct page *page),
-	    TP_ARGS(dev, vmf, page),
-	    TP_STRUCT__entry(__field(int, dev)
-			     __field(unsigned long, address)
-			     __field(unsigned long, pgoff)
-			     __field(unsigned long, pfn)),
-	    TP_fast_assign(__entry->dev = dev;
-			   __entry->address = vmf->address;
-			   __entry->pgoff = vmf->pgoff;
-			   __entry->pfn = page_to_pfn(page);),
-	    TP_printk("%s %#lx pgoff %#lx copy of pfn %#lx",
-		      mmapdemo_show_dev(__entry->dev), __entry->address,
-		      __entry->pgoff, __entry->pfn)
 );
 
 TRACE_EVENT(mmapdemo_resize,

@@ -1,29 +1,131 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What each mmapdemo device counts, and three views of it, all filled by
- * mmapdemo_get_info(): the MMAPDEMO_IOC_GET_INFO ioctl (struct
- * mmapdemo_info), one sysfs file per field in /sys/class/misc/<node>/, and
- * /sys/kernel/debug/mmapdemo/<node> with every field on a line of its own.
+ * What the devices count and trace, kept out of the handlers' way: each
+ * handler makes one call on its way out (mmapdemo_fault_done() and the
+ * like), which counts in per-CPU counters and fires the tracepoint.
+ *
+ * Two views of the counters, both filled by mmapdemo_get_info(): the
+ * MMAPDEMO_IOC_GET_INFO ioctl (struct mmapdemo_info, the interface
+ * programs use) and /sys/kernel/debug/mmapdemo/<node> for people, one
+ * "name value" line per field.  Debugfs is root's and not ABI.  The
+ * counters are machine-wide, so on a node that everybody may open, the
+ * ioctl answers only those who may watch the whole machine (CAP_PERFMON,
+ * as for perf's counters).
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
+#include <linux/capability.h>
 #include <linux/debugfs.h>
-#include <linux/device.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
 #include "mmapdemo.h"
 
-/* The fields of struct mmapdemo_info, all __u64, in order. */
-static const char *const mmapdemo_fields[] = {
-	"size",		"max_size",	   "nr_pages",	  "nr_mappings",
-	"read_faults",	"write_faults",	   "cow_faults",  "around_windows",
-	"around_pages", "vma_lock_faults", "huge_faults",
-};
+#define CREATE_TRACE_POINTS
+#include "mmapdemo_trace.h"
 
-static u64 mmapdemo_field(const struct mmapdemo_info *info, int i)
+/* The values the trace format prints VM_FAULT_* by. */
+#define MMAPDEMO_CHECK_VM_FAULT(name)                   \
+	static_assert((__force unsigned int)VM_FAULT_##name == \
+		      MMAPDEMO_VM_FAULT_##name)
+MMAPDEMO_CHECK_VM_FAULT(OOM);
+MMAPDEMO_CHECK_VM_FAULT(SIGBUS);
+MMAPDEMO_CHECK_VM_FAULT(NOPAGE);
+MMAPDEMO_CHECK_VM_FAULT(LOCKED);
+MMAPDEMO_CHECK_VM_FAULT(RETRY);
+MMAPDEMO_CHECK_VM_FAULT(FALLBACK);
+
+static void mmapdemo_count(struct mmapdemo_dev *dev, enum mmapdemo_count what,
+			   unsigned long n)
 {
-	return ((const u64 *)info)[i];
+	this_cpu_add(dev->counts->count[what], n);
+}
+
+/**
+ * mmapdemo_fault_done() - count and trace a fault handler's call
+ * @dev: the device
+ * @vmf: the fault it served
+ * @order: 0 for a page, PMD_ORDER for a 2 MiB mapping
+ * @ret: what the handler returns
+ *
+ * The core picks the fault path from two bits, and so do the counters: a
+ * read, a write to a shared mapping (VM_SHARED), or a write to a private
+ * one, which the core resolves by copying the page returned (copy-on-write).
+ *
+ * Return: @ret.
+ */
+vm_fault_t mmapdemo_fault_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
+			       unsigned int order, vm_fault_t ret)
+{
+	trace_mmapdemo_fault(dev->id, vmf, ret, 1UL << order);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_FALLBACK))
+		return ret;
+	if (order)
+		mmapdemo_count(dev, MMAPDEMO_HUGE, 1);
+	else if (!(vmf->flags & FAULT_FLAG_WRITE))
+		mmapdemo_count(dev, MMAPDEMO_READ, 1);
+	else if (vmf->vma->vm_flags & VM_SHARED)
+		mmapdemo_count(dev, MMAPDEMO_WRITE, 1);
+	else
+		mmapdemo_count(dev, MMAPDEMO_COW, 1);
+	if (vmf->flags & FAULT_FLAG_VMA_LOCK)
+		mmapdemo_count(dev, MMAPDEMO_VMA_LOCKED, 1);
+	return ret;
+}
+
+/**
+ * mmapdemo_around_done() - count and trace a window mapped around a fault
+ * @dev: the device
+ * @vmf: the fault
+ * @start: first file offset of the window, in pages
+ * @end: last file offset of the window, in pages
+ * @ret: what ->map_pages() returns (VM_FAULT_NOPAGE: the fault is served)
+ *
+ * Return: @ret.
+ */
+vm_fault_t mmapdemo_around_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
+				pgoff_t start, pgoff_t end, vm_fault_t ret)
+{
+	trace_mmapdemo_map_pages(dev->id, vmf, start, end, ret);
+	mmapdemo_count(dev, MMAPDEMO_AROUND, 1);
+	mmapdemo_count(dev, MMAPDEMO_AROUND_PAGES, end - start + 1);
+	return ret;
+}
+
+/**
+ * mmapdemo_mmap_done() - trace an mmap() that reached the device
+ * @dev: the device
+ * @desc: the mapping its ->mmap_prepare() described
+ * @err: what ->mmap_prepare() returns
+ *
+ * The new VMA is counted later, in ->mapped(): the core may still merge
+ * the range into a VMA that exists, or fail.
+ *
+ * Return: @err.
+ */
+int mmapdemo_mmap_done(struct mmapdemo_dev *dev, struct vm_area_desc *desc,
+		       int err)
+{
+	trace_mmapdemo_mmap(dev->id, desc->start, desc->end, desc->pgoff,
+			    vma_desc_test(desc, VMA_MAYSHARE_BIT), err);
+	return err;
+}
+
+/* A new VMA maps @dev: an mmap(), a fork, a split or an mremap() move. */
+void mmapdemo_vma_opened(struct mmapdemo_dev *dev, struct vm_area_struct *vma)
+{
+	atomic_long_inc(&dev->nr_mappings);
+	trace_mmapdemo_vma_open(dev->id, vma);
+}
+
+/* A VMA of @dev goes away, whole or as a split-off part. */
+void mmapdemo_vma_closed(struct mmapdemo_dev *dev, struct vm_area_struct *vma)
+{
+	atomic_long_dec(&dev->nr_mappings);
+	trace_mmapdemo_vma_close(dev->id, vma);
+}
+
+void mmapdemo_resized(loff_t old_size, loff_t new_size, int err)
+{
+	trace_mmapdemo_resize(old_size, new_size, err);
 }
 
 void mmapdemo_get_info(struct mmapdemo_dev *dev, struct mmapdemo_info *info)
@@ -54,6 +156,8 @@ long mmapdemo_ioctl_get_info(struct mmapdemo_dev *dev, void __user *arg)
 {
 	struct mmapdemo_info info;
 
+	if ((dev->misc.mode & 0007) && !perfmon_capable())
+		return -EPERM;
 	mmapdemo_get_info(dev, &info);
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -73,64 +177,38 @@ long mmapdemo_info_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return mmapdemo_ioctl_get_info(dev, (void __user *)arg);
 }
 
-/* sysfs: one read-only file per field, named after it. */
-static struct device_attribute mmapdemo_dev_attrs[ARRAY_SIZE(mmapdemo_fields)];
-static struct attribute *mmapdemo_attrs[ARRAY_SIZE(mmapdemo_fields) + 1];
-
-static ssize_t mmapdemo_attr_show(struct device *device,
-				  struct device_attribute *attr, char *buf)
-{
-	struct miscdevice *misc = dev_get_drvdata(device);
-	struct mmapdemo_info info;
-
-	mmapdemo_get_info(container_of(misc, struct mmapdemo_dev, misc), &info);
-	return sysfs_emit(buf, "%llu\n",
-			  mmapdemo_field(&info, attr - mmapdemo_dev_attrs));
-}
-
-static const struct attribute_group mmapdemo_attr_group = {
-	.attrs = mmapdemo_attrs,
-};
-
-const struct attribute_group *mmapdemo_attr_groups[] = { &mmapdemo_attr_group,
-							 NULL };
-
 static struct dentry *mmapdemo_debugfs;
 
 static int mmapdemo_stats_show(struct seq_file *m, void *unused)
 {
 	struct mmapdemo_info info;
-	int i;
 
 	mmapdemo_get_info(m->private, &info);
-	for (i = 0; i < ARRAY_SIZE(mmapdemo_fields); i++)
-		seq_printf(m, "%s %llu\n", mmapdemo_fields[i],
-			   mmapdemo_field(&info, i));
+	seq_printf(m, "size %llu\n", info.size);
+	seq_printf(m, "max_size %llu\n", info.max_size);
+	seq_printf(m, "nr_pages %llu\n", info.nr_pages);
+	seq_printf(m, "nr_mappings %llu\n", info.nr_mappings);
+	seq_printf(m, "read_faults %llu\n", info.read_faults);
+	seq_printf(m, "write_faults %llu\n", info.write_faults);
+	seq_printf(m, "cow_faults %llu\n", info.cow_faults);
+	seq_printf(m, "around_windows %llu\n", info.around_windows);
+	seq_printf(m, "around_pages %llu\n", info.around_pages);
+	seq_printf(m, "vma_lock_faults %llu\n", info.vma_lock_faults);
+	seq_printf(m, "huge_faults %llu\n", info.huge_faults);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mmapdemo_stats);
 
-/*
- * Fill in the sysfs attributes (before the nodes register) and create the
- * debugfs files.  Debugfs is for debugging: its failures are ignored.
- */
-void mmapdemo_stats_init(struct mmapdemo_dev *const *devs, int n)
+/* Debugfs is for debugging: its failures are ignored. */
+void mmapdemo_stats_init(void)
 {
-	int i;
-
-	BUILD_BUG_ON(offsetof(struct mmapdemo_info, reserved) !=
-		     sizeof(u64) * ARRAY_SIZE(mmapdemo_fields));
-	for (i = 0; i < ARRAY_SIZE(mmapdemo_fields); i++) {
-		mmapdemo_dev_attrs[i].attr.name = mmapdemo_fields[i];
-		mmapdemo_dev_attrs[i].attr.mode = 0444;
-		mmapdemo_dev_attrs[i].show = mmapdemo_attr_show;
-		mmapdemo_attrs[i] = &mmapdemo_dev_attrs[i].attr;
-	}
-
 	mmapdemo_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	for (i = 0; i < n; i++)
-		debugfs_create_file(devs[i]->misc.name, 0444, mmapdemo_debugfs,
-				    devs[i], &mmapdemo_stats_fops);
+	debugfs_create_file("mmapdemo", 0400, mmapdemo_debugfs,
+			    &mmapdemo_file_dev, &mmapdemo_stats_fops);
+	debugfs_create_file("mmapdemo-anon", 0400, mmapdemo_debugfs,
+			    &mmapdemo_anon_dev, &mmapdemo_stats_fops);
+	debugfs_create_file("mmapdemo-huge", 0400, mmapdemo_debugfs,
+			    &mmapdemo_huge_dev, &mmapdemo_stats_fops);
 }
 
 void mmapdemo_stats_exit(void)

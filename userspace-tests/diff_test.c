@@ -1169,18 +1169,30 @@ static bool compare_obs(struct seq *q)
 /* ---- the intended divergences ---- */
 
 /*
- * MADV_REMOVE: a hole is punched with vfs_fallocate(), which a character
- * device does not have.  Before: what the device's pages hold.
+ * Read a page of a mapping into @buf, whatever its protection: through
+ * /proc/self/mem, which may override it (FOLL_FORCE), else, where the
+ * kernel forces only for a tracer (CONFIG_PROC_MEM_FORCE_PTRACE), by
+ * lending the page PROT_READ for the copy.  False where it cannot be read
+ * (SIGBUS, no VMA).
  */
-static void remove_before(struct ctx *c)
+static bool force_read(char *a, unsigned char *buf)
 {
-	const struct op *op = c->op;
-	const struct side *d = &c->q->p->dev;
+	int v, prot;
+	bool ok;
 
-	for (int i = 0; i < op->npg; i++)
-		if (mem_read(slot_addr(d, op->slot, op->pg + i),
-			     c->pre[0] + i * ps, ps) != (ssize_t)ps)
-			memset(c->pre[0] + i * ps, 0xa5, ps);
+	if (mem_read(a, buf, ps) == (ssize_t)ps)
+		return true;
+	read_maps();
+	v = vma_at(a);
+	if (v < 0)
+		return false;
+	prot = perms_prot(vmas[v].perms);
+	if (mprotect(a, ps, prot | PROT_READ))
+		return false;
+	ok = peek(a).sig == 0;
+	if (ok)
+		memcpy(buf, a, ps);
+	return !mprotect(a, ps, prot) && ok;
 }
 
 /* Write @buf over a page of a mapping, whatever its protection. */
@@ -1201,6 +1213,22 @@ static bool force_write(char *a, const unsigned char *buf)
 	memcpy(a, buf, ps);
 	return !mprotect(a, ps, prot);
 }
+
+/*
+ * MADV_REMOVE: a hole is punched with vfs_fallocate(), which a character
+ * device does not have.  Before: what the device's pages hold.
+ */
+static void remove_before(struct ctx *c)
+{
+	const struct op *op = c->op;
+	const struct side *d = &c->q->p->dev;
+
+	for (int i = 0; i < op->npg; i++)
+		if (!force_read(slot_addr(d, op->slot, op->pg + i),
+				c->pre[0] + i * ps))
+			memset(c->pre[0] + i * ps, 0xa5, ps);
+}
+
 
 /*
  * Where the reference got as far as vfs_fallocate() (0, or EFBIG beyond
@@ -1232,7 +1260,7 @@ static bool remove_then(struct ctx *c)
 	for (int i = 0; i < op->npg; i++) {
 		char *da = slot_addr(d, op->slot, op->pg + i);
 		char *ra = slot_addr(r, op->slot, op->pg + i);
-		bool dok = mem_read(da, buf, ps) == (ssize_t)ps;
+		bool dok = force_read(da, buf);
 
 		if (dok && memcmp(buf, c->pre[0] + i * ps, ps)) {
 			snprintf(q->why, sizeof(q->why),
@@ -1240,7 +1268,7 @@ static bool remove_then(struct ctx *c)
 				 op->pg + i);
 			return false;
 		}
-		if (mem_read(ra, buf + ps, ps) == (ssize_t)ps &&
+		if (force_read(ra, buf + ps) &&
 		    hash_bytes(buf + ps, ps) != zero_hash) {
 			snprintf(
 				q->why, sizeof(q->why),
@@ -1278,7 +1306,7 @@ static bool free_then(struct ctx *c)
 		char *a = slot_addr(r, op->slot, op->pg + i);
 
 		/* A page of zeroes reads the same, dropped or not. */
-		if (mem_read(a, scratch[0], ps) == (ssize_t)ps &&
+		if (force_read(a, scratch[0]) &&
 		    hash_bytes(scratch[0], ps) != zero_hash &&
 		    !force_write(a, scratch[0])) {
 			snprintf(
@@ -1380,49 +1408,14 @@ static bool beyond_lfs(struct ctx *c)
 }
 
 /*
- * The core checks a regular file's offset before the request's flags and
- * mode; a character device's offset is checked by its ->mmap(), after them.
+ * The core checks a regular file's offset after MAP_FIXED_NOREPLACE's
+ * overlap check; the device checks it in ->get_unmapped_area(), before:
+ * where the reference says EEXIST, the device says EOVERFLOW.
  */
 static void lfs_expect(struct ctx *c, long *ret, int *err)
 {
-	const struct op *op = c->op;
-	int type = op->flags & MAP_TYPE;
-
-	*ret = -1;
-	if (type == MAP_SHARED_VALIDATE && (op->flags & MAP_FIXED_NOREPLACE))
-		*err = EOPNOTSUPP;
-	else if (type != MAP_PRIVATE && (op->prot & PROT_WRITE) && op->ro)
-		*err = EACCES;
-	else
-		*err = EOVERFLOW;
-}
-
-/*
- * MAP_FIXED has unmapped what was there (6.1), or closed it (6.12:
- * vms_clean_up_area()), before calling ->mmap(): when that refuses, the
- * device's range is left a hole.  The reference gets the same hole.
- */
-static bool lfs_then(struct ctx *c)
-{
-	const struct op *op = c->op;
-	struct seq *q = c->q;
-
-	if (!(op->flags & MAP_FIXED) || c->rd->err != EOVERFLOW)
-		return true;
-	read_maps();
-	for (int i = 0; i < op->npg; i++)
-		if (vma_at(slot_addr(&q->p->dev, op->slot, op->pg + i)) >= 0) {
-			snprintf(q->why, sizeof(q->why),
-				 "page %d still mapped on the device",
-				 op->pg + i);
-			return false;
-		}
-	if (munmap(slot_addr(&q->p->ref, op->slot, op->pg),
-		   (size_t)op->npg * ps)) {
-		snprintf(q->why, sizeof(q->why), "munmap: %s", strerror(errno));
-		return false;
-	}
-	return true;
+	*ret = c->rr->ret;
+	*err = c->rr->err == EEXIST ? EOVERFLOW : c->rr->err;
 }
 
 static bool huge_shared(struct ctx *c)
@@ -1484,10 +1477,9 @@ static const struct divergence divergences[] = {
 		.ops = B(OP_MMAP),
 		.when = beyond_lfs,
 		.ref_ret = -1,
-		.ref_err = EOVERFLOW,
+		.ref_err = EEXIST,
 		.expect = lfs_expect,
-		.then = lfs_then,
-		.what = "the core checks a file's offset first, a char device's ->mmap() last",
+		.what = "the device checks the offset before MAP_FIXED_NOREPLACE's overlap, the core after",
 	},
 	{
 		.id = "huge-shared",

@@ -44,12 +44,11 @@ static size_t ps;
 static bool explain;
 
 /*
- * The frames of the two zero pages the grid may meet: the driver's own,
- * which its MAP_PRIVATE anonymous mappings map where they were only read,
- * and the kernel's, which MAP_ANONYMOUS memory maps in the same case.  Zero
- * where pagemap hides frame numbers (without CAP_SYS_ADMIN).
+ * The frame of the kernel's zero page, which a MAP_PRIVATE anonymous
+ * mapping, the driver's as MAP_ANONYMOUS memory, maps where it was only
+ * read.  Zero where pagemap hides frame numbers (without CAP_SYS_ADMIN).
  */
-static uint64_t driver_zero_pfn, kernel_zero_pfn;
+static uint64_t zero_page_pfn;
 
 /* One mapping being toured. */
 struct mapping {
@@ -160,12 +159,13 @@ static char page_state(const struct mapping *m, uint64_t e)
 
 	if (!(e & PM_PRESENT))
 		return '.';
-	if (pfn && (pfn == driver_zero_pfn || pfn == kernel_zero_pfn))
-		c = 'Z';
-	else if (!pfn && (e & PM_FILE) && m->zero_backed)
-		c = 'Z'; /* no frame numbers: the only file page it can map */
-	else
-		c = (e & PM_FILE) ? 'D' : 'C';
+	/* No count of its mappings: never lower case. */
+	if (pfn && pfn == zero_page_pfn)
+		return 'Z';
+	/* No frame numbers: the only page pagemap counts nowhere. */
+	if (!pfn && !(e & PM_FILE) && m->zero_backed && !(e & PM_EXCLUSIVE))
+		return 'Z';
+	c = (e & PM_FILE) ? 'D' : 'C';
 	return (e & PM_EXCLUSIVE) ? c : (char)tolower(c);
 }
 
@@ -199,13 +199,12 @@ static void legend(void)
 	     "  .  not present: no page-table entry yet\n"
 	     "  D  the device's page: a page of the file, or of the shared object\n"
 	     "     (pagemap: present, a file page)\n"
-	     "  Z  the driver's zero page, mapped read-only where a private\n"
-	     "     anonymous mapping was only read (a file page too, told apart\n"
-	     "     by its frame number)\n"
+	     "  Z  the kernel's zero page, mapped read-only where a private\n"
+	     "     anonymous mapping was only read (told apart by its frame\n"
+	     "     number; it is never counted as mapped, so never lower case)\n"
 	     "  C  a private copy: an anonymous page of the process (copy-on-write)\n"
 	     "  lower case: that page is mapped more than once (pagemap bit 56\n"
-	     "     clear): by a fork child too, or, for the zero page, at other\n"
-	     "     addresses as well\n"
+	     "     clear): by a fork child too\n"
 	     "cpu flt: page faults the process took for the step's one access.\n"
 	     "driver rd/wr/cow: calls of the driver's fault handler, by path: read,\n"
 	     "  write to a shared mapping, write to a private one (copy-on-write).\n"
@@ -436,12 +435,11 @@ static void tour_file_shared(struct mapping *m)
 		.child_page = 5,
 		.write_why =
 			"A write fault in a shared mapping: do_shared_fault() calls the\n"
-			"driver's ->fault() with FAULT_FLAG_WRITE.  The core does no\n"
-			"fault-around for writes, so mmapdemo_file_fault() maps the window\n"
-			"itself, writable and dirty, this page included, and returns\n"
-			"VM_FAULT_NOPAGE: nothing is left for the core to do.  One write\n"
-			"fault, one window of 8 pages.  Now two processes map each page of\n"
-			"the file: smaps counts them as Shared_Dirty.\n",
+			"driver's ->fault() with FAULT_FLAG_WRITE, which returns the\n"
+			"file's page 5 locked; the core maps it writable and dirty.  The\n"
+			"core does no fault-around for writes: one write fault, one page.\n"
+			"Now two processes map pages of the file: smaps counts them as\n"
+			"Shared_Dirty.\n",
 		.parent_page = 5,
 		.read_why =
 			"The parent's page 5 is the very page of the file that the child\n"
@@ -457,8 +455,8 @@ static void tour_file_shared(struct mapping *m)
 	      "window (fault_around_bytes: 16 pages), so one window covers the\n"
 	      "whole mapping.\n");
 	step_mmap(m);
-	prose("mmap() only built a VMA, and mmapdemo_file_mmap() hung the\n"
-	      "driver's vm_operations on it: nothing is mapped, Rss is 0, the\n"
+	prose("mmap() only built a VMA with the driver's vm_operations, as\n"
+	      "mmapdemo_file_mmap_prepare() asked: nothing is mapped, Rss is 0, the\n"
 	      "driver saw no fault.  The device holds the file's 8 pages, and\n"
 	      "counts one mapping.\n");
 
@@ -571,13 +569,13 @@ static void tour_anon_shared(struct mapping *m)
 	      "makes a new zero-filled object, shared with fork children and\n"
 	      "nobody else.  No page cache here, nothing ready to map around a\n"
 	      "fault: each page faults on its own, and the driver allocates it\n"
-	      "then.  (Where the kernel has per-VMA locks, 6.4 and later, the\n"
-	      "driver has a ->map_pages() that maps nothing: only so that its\n"
+	      "then.  (Where the kernel has per-VMA locks, the driver has a\n"
+	      "->map_pages() that maps nothing: only so that from 6.7 on its\n"
 	      "->fault() may run under the VMA's own lock.  It maps and counts\n"
 	      "no window.)\n");
 	step_mmap(m);
-	prose("mmapdemo_anon_mmap() made the object, with no page yet: the\n"
-	      "device holds 0 pages.\n");
+	prose("mmapdemo_anon_mmap_prepare() made the object, with no page yet:\n"
+	      "the device holds 0 pages.\n");
 
 	read_page(m, 0);
 	row(m, "read 0",
@@ -620,24 +618,22 @@ static void tour_anon_private(struct mapping *m)
 	header(m, "mmap(/dev/mmapdemo-anon, 8 pages, MAP_PRIVATE)");
 	prose("MAP_PRIVATE on /dev/mmapdemo-anon: zero-filled, private, and\n"
 	      "copy-on-write across fork.  Where it is only read, every page maps\n"
-	      "one zero page of the driver's, read-only, as MAP_ANONYMOUS memory\n"
-	      "maps the kernel's zero page.\n");
+	      "the kernel's zero page, read-only, as MAP_ANONYMOUS memory does.\n");
 	step_mmap(m);
 	prose("Nothing mapped, nothing allocated.\n");
 
 	read_page(m, 0);
 	row(m, "read 0",
-	    "do_read_fault(): ->fault() returns the driver's zero page, unlocked\n"
-	    "(the core locks it), and the core maps it read-only.  pagemap calls\n"
-	    "it a file page (it is not anonymous), so the tour tells it by its\n"
-	    "frame number.  smaps counts it, as Private_Clean while one entry\n"
-	    "maps it.  (The kernel's own zero page would be in no Rss:\n"
-	    "vm_normal_page() skips it, and smaps counts no page it skips.)\n");
+	    "do_read_fault(): ->fault() maps the kernel's zero page itself, with\n"
+	    "vmf_insert_mixed(), and returns VM_FAULT_NOPAGE.  The entry is\n"
+	    "\"special\": it holds no reference on the page, and\n"
+	    "vm_normal_page() skips it, so smaps counts it in no Rss and\n"
+	    "pagemap calls it neither a file page nor mapped once.\n");
 
 	read_page(m, 1);
 	row(m, "read 1",
-	    "The same zero page, now at two addresses: mapped twice (lower\n"
-	    "case), so smaps says Shared_Clean, 4 kB for each entry.\n");
+	    "The same zero page at a second address: still no reference, so\n"
+	    "no number of reads can overflow its count.\n");
 
 	write_page(m, 2, PARENT_BYTE);
 	row(m, "write 2",
@@ -648,17 +644,17 @@ static void tour_anon_private(struct mapping *m)
 	write_page(m, 0, PARENT_BYTE);
 	row(m, "write 0",
 	    "Page 0 maps the zero page read-only: do_wp_page() and\n"
-	    "wp_page_copy(), without the driver.  Page 1 is the only mapping of\n"
-	    "the zero page again.\n");
+	    "wp_page_copy() put a zeroed page in its place, without the\n"
+	    "driver.\n");
 
 	step_fork(m, &f);
 	step_munmap(m);
-	prose("munmap() frees the copies; the zero page stays the driver's.\n");
+	prose("munmap() frees the copies.\n");
 }
 
 /*
- * Learn the frame of a zero page: map one page of @fd (or of anonymous
- * memory), read it, ask pagemap.  0 where pagemap hides frames.
+ * Learn the frame of the zero page: map one page of anonymous memory, read
+ * it, ask pagemap.  0 where pagemap hides frames.
  */
 static uint64_t zero_pfn(int fd)
 {
@@ -740,8 +736,7 @@ int main(int argc, char **argv)
 	/* Through zero, so that the tour starts from fresh, zeroed pages. */
 	if (md_set_size(fd, 0) || md_set_size(fd, NPAGES * ps))
 		die("MMAPDEMO_IOC_SET_SIZE");
-	driver_zero_pfn = zero_pfn(anon_fd);
-	kernel_zero_pfn = zero_pfn(-1);
+	zero_page_pfn = zero_pfn(-1);
 
 	file_shared.fd = file_private.fd = fd;
 	anon_shared.fd = anon_private.fd = anon_fd;
@@ -750,8 +745,9 @@ int main(int argc, char **argv)
 	check_fault_around();
 	legend();
 	prose("\n"
-	      "mmap() only reserves addresses: the core builds a VMA and calls the\n"
-	      "driver's ->mmap(), which hangs its vm_operations on it.  Nothing is\n"
+	      "mmap() only reserves addresses: the driver's ->mmap_prepare()\n"
+	      "names its vm_operations and the core builds a VMA with them (before\n"
+	      "Linux 7.x, ->mmap() does the same on a VMA built first).  Nothing is\n"
 	      "mapped until a page is touched: the CPU faults, the core\n"
 	      "(handle_mm_fault(), mm/memory.c) finds no page-table entry and,\n"
 	      "for a VMA with vm_ops, takes one of three paths by the access and\n"

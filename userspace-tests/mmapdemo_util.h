@@ -313,6 +313,44 @@ static inline bool kernel_at_least(int major, int minor)
 	return a > major || (a == major && b >= minor);
 }
 
+/*
+ * Is MAP_SHARED of /dev/zero opened read-only a shared object, as in 7.x,
+ * or private anonymous memory, as before?  An object covers offsets 0 to
+ * its size only: a mapping at page offset 1 gets SIGBUS.
+ */
+static inline bool zero_ro_shared_is_object(void)
+{
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	unsigned char *p;
+	bool object;
+
+	p = mmap(NULL, page_size(), PROT_READ, MAP_SHARED, fd, page_size());
+	close(fd);
+	if (p == MAP_FAILED)
+		return false;
+	object = peek(p).sig == SIGBUS;
+	munmap(p, page_size());
+	return object;
+}
+
+/*
+ * Does a write that copies nothing still move a file's size to where it
+ * began?  tmpfs does since 6.14, which no longer faults the source in
+ * first.  Probed on a memfd.
+ */
+static inline bool write_grows_first(void)
+{
+	int fd = memfd_create("probe", MFD_CLOEXEC);
+	bool grows;
+
+	if (fd < 0)
+		return false;
+	grows = pwrite(fd, bad_address(), 1, 4096) < 0 &&
+		lseek(fd, 0, SEEK_END) == 4096;
+	close(fd);
+	return grows;
+}
+
 /* Does the filesystem holding @path forbid PROT_EXEC mappings (noexec)? */
 static inline bool path_noexec(const char *path)
 {
