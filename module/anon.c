@@ -297,6 +297,8 @@ static const struct file_operations mmapdemo_anon_fops = {
 	.llseek = mmapdemo_anon_llseek,
 	.read_iter = mmapdemo_anon_read_iter,
 	.write_iter = mmapdemo_anon_write_iter,
+	.splice_read = copy_splice_read,
+	.splice_write = iter_file_splice_write,
 	/* msync(MS_SYNC) of a private mapping: nothing to write back. */
 	.fsync = noop_fsync,
 	.unlocked_ioctl = mmapdemo_info_ioctl,

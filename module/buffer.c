@@ -11,11 +11,14 @@
  *  - the page lock orders a fault against a concurrent shrink;
  *  - i_size is the buffer's size, which the core's fault code also checks.
  *
- * Rules, kept under the inode lock (i_rwsem; shared for reads):
+ * Rules, kept by writers and resizes under the inode lock (i_rwsem);
+ * readers take no lock and rely on the order below (mmapdemo_buf_read()):
  *  - every page below i_size is in the page cache, zeroed when it was added,
  *    and dirty, so nothing may drop it (we never write pages back: the
  *    pseudo filesystem's backing device has no writeback);
- *  - no page wholly beyond i_size is, except while a grow or write runs;
+ *  - no page wholly beyond i_size is, except while a grow or write runs:
+ *    pages are added before i_size grows over them, and a shrink sets
+ *    i_size before it removes them;
  *  - the bytes of the last page beyond i_size are zeroed before i_size grows
  *    over them: what a mapping stored there is never persisted.
  */
@@ -134,11 +137,12 @@ int mmapdemo_buf_set_size(loff_t size)
 	loff_t old;
 	int err = 0;
 
-	if (size < 0 || size > inode->i_sb->s_maxbytes)
-		return -EFBIG;
-
 	inode_lock(inode);
 	old = i_size_read(inode);
+	/* As ftruncate(): RLIMIT_FSIZE (SIGXFSZ), then max_size: EFBIG. */
+	err = inode_newsize_ok(inode, size);
+	if (err)
+		goto unlock;
 	if (size > old) {
 		err = mmapdemo_buf_extend(inode, old, size);
 		if (!err)
@@ -155,25 +159,26 @@ int mmapdemo_buf_set_size(loff_t size)
 		 */
 		truncate_setsize(inode, size);
 	}
+unlock:
 	inode_unlock(inode);
 	mmapdemo_resized(old, size, err);
 	return err;
 }
 
 /*
- * Copy @len bytes between the buffer at @pos and @iter.  Each page is held
- * by a reference, not its lock: the copy may fault on a mapping of this
- * very buffer, and our fault handler takes the page lock.
+ * Store @len bytes from @from in the buffer at @pos.  Each page is held by a
+ * reference, not its lock: the copy may fault on a mapping of this very
+ * buffer, and our fault handler takes the page lock.
  *
- * A store adds each missing page as the copy reaches it, so that a huge
- * write from a small buffer allocates no more than it copies, and moves
- * i_size along as the data lands, as tmpfs does: a source that maps the
- * buffer just past its old end becomes readable as the write proceeds.
- * A short copy that made progress is retried for that reason.  Returns the
- * bytes copied, or an errno if none were.
+ * Each missing page is added as the copy reaches it, so that a huge write
+ * from a small buffer allocates no more than it copies, and i_size moves
+ * along as the data lands, as tmpfs does: a source that maps the buffer
+ * just past its old end becomes readable as the write proceeds.  A short
+ * copy that made progress is retried for that reason.  Returns the bytes
+ * copied, or an errno if none were.
  */
-static ssize_t mmapdemo_buf_copy(struct address_space *mapping, loff_t pos,
-				 size_t len, struct iov_iter *iter, bool store)
+static ssize_t mmapdemo_buf_store(struct address_space *mapping, loff_t pos,
+				  size_t len, struct iov_iter *from)
 {
 	size_t done = 0;
 	int err = -EFAULT;
@@ -186,52 +191,69 @@ static ssize_t mmapdemo_buf_copy(struct address_space *mapping, loff_t pos,
 		size_t copied;
 
 		folio = mmapdemo_get_folio(mapping, index);
-		if (IS_ERR(folio) && store) {
+		if (IS_ERR(folio)) {
 			err = mmapdemo_buf_add_page(mapping, index);
 			if (err)
 				break;
 			folio = mmapdemo_get_folio(mapping, index);
+			if (IS_ERR(folio))
+				break;
 		}
-		if (IS_ERR(folio))
-			break;
-		if (store) {
-			copied = copy_page_from_iter(&folio->page, offset, n,
-						     iter);
-			flush_dcache_folio(folio);
-		} else {
-			copied = copy_page_to_iter(&folio->page, offset, n,
-						   iter);
-		}
+		copied = copy_page_from_iter(&folio->page, offset, n, from);
+		flush_dcache_folio(folio);
 		folio_put(folio);
 		done += copied;
 		if (!copied) {
 			err = -EFAULT;
 			break;
 		}
-		if (store && pos + done > i_size_read(mapping->host))
+		if (pos + done > i_size_read(mapping->host))
 			i_size_write(mapping->host, pos + done);
 	}
 	return done ?: err;
 }
 
+/*
+ * read() takes no lock, as tmpfs's filemap_read() takes none: a reader whose
+ * buffer is slow to fault in (userfaultfd, FUSE) must not hold up writers
+ * and resizes.  Each page is held by a reference while it is copied, and
+ * i_size is read after the page is found: a shrink sets i_size before it
+ * removes pages, so a page beyond the end is never read, and a page removed
+ * while we copy it still holds what the file held.
+ */
 ssize_t mmapdemo_buf_read(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct inode *inode = mmapdemo_inode;
-	ssize_t ret = 0;
-	loff_t size;
+	struct address_space *mapping = mmapdemo_inode->i_mapping;
+	ssize_t done = 0;
 
-	inode_lock_shared(inode);
-	size = i_size_read(inode);
-	if (iocb->ki_pos < size && iov_iter_count(to)) {
-		ret = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos,
-					min_t(loff_t, iov_iter_count(to),
-					      size - iocb->ki_pos),
-					to, false);
-		if (ret > 0)
-			iocb->ki_pos += ret;
+	while (iov_iter_count(to)) {
+		loff_t pos = iocb->ki_pos, size;
+		size_t offset = offset_in_page(pos), n, copied;
+		struct folio *folio;
+
+		folio = mmapdemo_get_folio(mapping, pos >> PAGE_SHIFT);
+		if (IS_ERR(folio))
+			break;
+		/* The page before the size: see filemap_read(). */
+		smp_rmb();
+		size = i_size_read(mapping->host);
+		if (pos >= size) {
+			folio_put(folio);
+			break;
+		}
+		n = min_t(size_t, iov_iter_count(to), PAGE_SIZE - offset);
+		n = min_t(loff_t, n, size - pos);
+		copied = copy_page_to_iter(&folio->page, offset, n, to);
+		folio_put(folio);
+		done += copied;
+		iocb->ki_pos += copied;
+		if (copied < n)
+			return done ?: -EFAULT;
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
 	}
-	inode_unlock_shared(inode);
-	return ret;
+	return done;
 }
 
 ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from)
@@ -262,8 +284,7 @@ ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from)
 			i_size_write(inode, iocb->ki_pos);
 	}
 
-	ret = mmapdemo_buf_copy(inode->i_mapping, iocb->ki_pos, ret, from,
-				true);
+	ret = mmapdemo_buf_store(inode->i_mapping, iocb->ki_pos, ret, from);
 	if (ret > 0)
 		iocb->ki_pos += ret;
 	/* After a short copy, give back the new pages it did not fill. */

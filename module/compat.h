@@ -50,6 +50,11 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #define FAULT_FLAG_VMA_LOCK 0
 #endif
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+/* splice() read through ->read_iter() had this name before 6.5. */
+#define copy_splice_read generic_file_splice_read
+#endif
+
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
 /*
  * Before 6.6, ->huge_fault() took the size of the entry to make as an enum

@@ -2,8 +2,8 @@
 /*
  * /dev/mmapdemo's file operations: a file that lives in driver memory.
  *
- * Every open shares the one buffer of buffer.c.  read(), write(), lseek() and
- * fsync() behave as on a tmpfs file; the size is set with an ioctl, since a
+ * Every open shares the one buffer of buffer.c.  read(), write(), lseek(),
+ * splice() and fsync() behave as on a tmpfs file; the size is set with an ioctl, since a
  * character device cannot be truncated.  The mappings are in file_mmap.c.
  */
 #include <linux/fs.h>
@@ -41,9 +41,9 @@ static long mmapdemo_file_ioctl(struct file *file, unsigned int cmd,
 	case MMAPDEMO_IOC_GET_INFO:
 		return mmapdemo_ioctl_get_info(&mmapdemo_file_dev, argp);
 	case MMAPDEMO_IOC_SET_SIZE:
-		/* As for write(): only an fd open for writing may resize. */
+		/* As ftruncate(): only an fd open for writing may resize. */
 		if (!(file->f_mode & FMODE_WRITE))
-			return -EBADF;
+			return -EINVAL;
 		if (get_user(size, (u64 __user *)argp))
 			return -EFAULT;
 		if (size > MAX_LFS_FILESIZE)
@@ -62,6 +62,9 @@ static const struct file_operations mmapdemo_file_fops = {
 	.llseek = mmapdemo_file_llseek,
 	.read_iter = mmapdemo_buf_read,
 	.write_iter = mmapdemo_buf_write,
+	/* sendfile() and splice(), through read_iter and write_iter. */
+	.splice_read = copy_splice_read,
+	.splice_write = iter_file_splice_write,
 	/* Nothing to write back: msync(MS_SYNC) succeeds, as on tmpfs. */
 	.fsync = noop_fsync,
 	.unlocked_ioctl = mmapdemo_file_ioctl,

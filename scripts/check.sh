@@ -192,8 +192,10 @@ check "make install and uninstall (scratch root)" "$LOGS/install.log" install_ch
 
 note "debug kernel"
 if "$MMAPDEMO_TOP/scripts/debug-kernel.sh" >"$LOGS/debug-kernel.log" 2>&1; then
-	check "build debug ($(kernel_release debug)) W=1 -Werror, sparse" "$LOGS/build-debug.log" \
-		"$MMAPDEMO_TOP/scripts/build-module.sh" debug debug W=1 C=2 KCFLAGS=-Werror
+	# Sparse ran on the same source through the newest kernel's build; this
+	# machine's sparse is too old for a 7.x tree.
+	check "build debug ($(kernel_release debug)) W=1 -Werror" "$LOGS/build-debug.log" \
+		"$MMAPDEMO_TOP/scripts/build-module.sh" debug debug W=1 KCFLAGS=-Werror
 else
 	result "debug kernel build" fail "see build/check/debug-kernel.log"
 	tail -n 20 "$LOGS/debug-kernel.log"

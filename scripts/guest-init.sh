@@ -24,6 +24,8 @@ hostname mmapdemo
 
 out=/dev/ttyS1
 grep -q 'mmapdemo_interactive' /proc/cmdline && out=/dev/console
+# vm.sh looks for this line: a crash before it is the boot's, not a test's.
+echo "guest: starting /run.sh"
 cd / && sh /run.sh >"$out" 2>&1
 rc=$?
 echo "guest: /run.sh exited with status $rc"

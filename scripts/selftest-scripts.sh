@@ -4,8 +4,8 @@
 # Tests of the test machinery itself, so that a broken check cannot pass
 # silently: klog-check.sh must flag each kind of kernel report and pass a
 # clean boot log; tap-count.sh must count crashes as failures; docrefs.sh
-# must catch a stale reference; vm.sh must return the guest's status and
-# fail a guest that crashes.
+# must catch a stale reference; vm.sh must return the guest's status, fail
+# a guest that crashes, and boot again one that dies booting.
 #   selftest-scripts.sh [KERNEL_IMAGE]   (the VM cases only with an image)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -93,5 +93,12 @@ if [ -n "${1:-}" ]; then
 	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$tmp/crash.cpio.gz" "$tmp/crash.sh"
 	expect "vm.sh fails a guest that crashes" 125 \
 		"$MMAPDEMO_TOP/scripts/vm.sh" -k "$1" -i "$tmp/crash.cpio.gz" -o "$tmp/vmc" -t 120
+	# A guest that dies booting (here: no init) is booted again, twice,
+	# and then fails; the failed boots' logs are kept.
+	expect "vm.sh boots again a guest that dies booting, then fails" 125 \
+		"$MMAPDEMO_TOP/scripts/vm.sh" -k "$1" -i "$tmp/crash.cpio.gz" -o "$tmp/vmb" \
+		-t 120 -a "rdinit=/no-such-init"
+	expect "vm.sh keeps the logs of the failed boots" 0 \
+		test -s "$tmp/vmb/console-boot-failure-2.log"
 fi
 exit $bad

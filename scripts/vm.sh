@@ -59,8 +59,21 @@ if [ -n "$interactive" ]; then
 fi
 args+=(-serial "file:$console" -serial "file:$output" -monitor none -append "$cmdline")
 
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null
-rc=$?
+# A guest that dies before it starts /run.sh died booting, before any test
+# or module: under TCG a 7.x kernel's boot-time code patching (int3) now
+# and then meets the other vCPU (cross-modifying code).  Boot it again, at
+# most twice, keeping each failed boot's log; anything after the start of
+# /run.sh is never retried.
+for attempt in 1 2 3; do
+	timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null
+	rc=$?
+	grep -q '^guest: starting /run.sh' "$console" && break
+	[ "$attempt" -lt 3 ] || break
+	mv "$console" "$outdir/console-boot-failure-$attempt.log"
+	rm -f "$output"
+	echo "vm: the guest died booting, before /run.sh (qemu rc $rc):" \
+		"booting again; its log is console-boot-failure-$attempt.log" >&2
+done
 case $rc in
 124 | 137) echo "vm: timed out after ${timeout}s" >&2; status=124 ;;
 *)

@@ -5,6 +5,8 @@
  * first shown to be what Linux does; "anondev" covers the device's
  * counters: what is allocated when, and freed with the last mapping.
  */
+#include <sys/sendfile.h>
+
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
 
@@ -251,6 +253,31 @@ TEST_F(anon, read_write_lseek)
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(0, lseek(self->fd, 12345, SEEK_SET));
 	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_END));
+}
+
+/* splice() and sendfile() as /dev/zero has them: zeroes out, writes discarded. */
+TEST_F(anon, splice_sendfile)
+{
+	unsigned char buf[100];
+	int pfd[2], mfd = memfd_create("peer", MFD_CLOEXEC);
+
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, pipe(pfd));
+	memset(buf, 0xa5, sizeof(buf));
+	EXPECT_EQ((ssize_t)sizeof(buf), pwrite(mfd, buf, sizeof(buf), 0));
+	EXPECT_EQ(60, sendfile(mfd, self->fd, NULL, 60));
+	EXPECT_EQ((ssize_t)sizeof(buf), pread(mfd, buf, sizeof(buf), 0));
+	EXPECT_TRUE(all_bytes(buf, 60, 0));
+	EXPECT_TRUE(all_bytes(buf + 60, 40, 0xa5));
+
+	EXPECT_EQ(40, splice(self->fd, NULL, pfd[1], NULL, 40, 0));
+	EXPECT_EQ(40, read(pfd[0], buf, sizeof(buf)));
+	EXPECT_TRUE(all_bytes(buf, 40, 0));
+	EXPECT_EQ(40, write(pfd[1], buf, 40));
+	EXPECT_EQ(40, splice(pfd[0], NULL, self->fd, NULL, 40, 0));
+	close(pfd[0]);
+	close(pfd[1]);
+	close(mfd);
 }
 
 /* What only the device shows: its counters. */

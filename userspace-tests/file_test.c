@@ -8,6 +8,9 @@
  * what Linux does.  The "dev" tests cover what only the device has: its
  * counters, its ioctls and its size limit.
  */
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
 
@@ -479,6 +482,56 @@ TEST_F(file, write_efault_changes_nothing)
 		  lseek(self->fd, 0, SEEK_END));
 }
 
+/*
+ * sendfile() and splice() move data through the file's ->read_iter and
+ * ->write_iter, at the file's offsets.  copy_file_range() is only for
+ * regular files: a character device gets EINVAL (docs/differential.md).
+ */
+TEST_F(file, splice_sendfile_copy_file_range)
+{
+	size_t ps = self->ps;
+	unsigned char buf[64], back[64];
+	int pfd[2], mfd = memfd_create("peer", MFD_CLOEXEC);
+	off_t off = ps + 10;
+	loff_t in = 5, out = 0;
+
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, pipe(pfd));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(i * 7 + 1);
+	ASSERT_EQ((ssize_t)sizeof(buf), pwrite(self->fd, buf, sizeof(buf), off));
+
+	/* sendfile(): the file's bytes at @off into the memfd. */
+	EXPECT_EQ((ssize_t)sizeof(buf),
+		  sendfile(mfd, self->fd, &off, sizeof(buf)));
+	EXPECT_EQ((off_t)(ps + 10 + sizeof(buf)), off);
+	EXPECT_EQ((ssize_t)sizeof(back), pread(mfd, back, sizeof(back), 0));
+	EXPECT_EQ(0, memcmp(buf, back, sizeof(buf)));
+
+	/* splice() out to a pipe, and from the pipe back in at page 3. */
+	off = ps + 10;
+	EXPECT_EQ((ssize_t)sizeof(buf),
+		  splice(self->fd, &off, pfd[1], NULL, sizeof(buf), 0));
+	off = 3 * ps;
+	EXPECT_EQ((ssize_t)sizeof(buf),
+		  splice(pfd[0], NULL, self->fd, &off, sizeof(buf), 0));
+	memset(back, 0, sizeof(back));
+	EXPECT_EQ((ssize_t)sizeof(back),
+		  pread(self->fd, back, sizeof(back), 3 * ps));
+	EXPECT_EQ(0, memcmp(buf, back, sizeof(buf)));
+
+	/* copy_file_range(): regular files only. */
+	if (variant->backend == BACKEND_MEMFD) {
+		EXPECT_EQ(16, copy_file_range(self->fd, &in, mfd, &out, 16, 0));
+	} else {
+		EXPECT_EQ(-1, copy_file_range(self->fd, &in, mfd, &out, 16, 0));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+	close(mfd);
+}
+
 /* fsync() and msync() succeed: there is nothing to write back. */
 TEST_F(file, fsync_msync)
 {
@@ -776,17 +829,59 @@ TEST_F(dev, ioctl_errors)
 	EXPECT_EQ(-1, ioctl(self->fd, MMAPDEMO_IOC_SET_SIZE, &size));
 	EXPECT_EQ(EFBIG, errno);
 
+	/* As ftruncate() of a file not open for writing: EINVAL. */
 	rofd = open(MD_PATH, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, rofd);
 	size = 0;
 	EXPECT_EQ(-1, ioctl(rofd, MMAPDEMO_IOC_SET_SIZE, &size));
-	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0, ioctl(rofd, MMAPDEMO_IOC_GET_INFO, &i));
 	close(rofd);
 
 	i = info(self->fd);
 	EXPECT_EQ(NPAGES * self->ps, i.size);
 	EXPECT_EQ(NPAGES, i.nr_pages);
+}
+
+static volatile sig_atomic_t xfsz;
+
+static void on_xfsz(int sig)
+{
+	xfsz++;
+}
+
+/*
+ * SET_SIZE is the device's ftruncate(): past RLIMIT_FSIZE it sends SIGXFSZ
+ * and fails with EFBIG, and changes nothing; a shrink is always allowed.
+ * A memfd's ftruncate() shows the same.
+ */
+TEST_F(dev, set_size_honours_rlimit_fsize)
+{
+	struct rlimit old, lim = { 8 * self->ps, RLIM_INFINITY };
+	uint64_t size = 2 * NPAGES * self->ps; /* a grow */
+	int mfd = memfd_create("ref", MFD_CLOEXEC);
+
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, getrlimit(RLIMIT_FSIZE, &old));
+	signal(SIGXFSZ, on_xfsz);
+	lim.rlim_max = old.rlim_max;
+	ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &lim));
+
+	xfsz = 0;
+	EXPECT_EQ(-1, ftruncate(mfd, (off_t)size));
+	EXPECT_EQ(EFBIG, errno);
+	EXPECT_EQ(1, xfsz);
+	EXPECT_EQ(-1, ioctl(self->fd, MMAPDEMO_IOC_SET_SIZE, &size));
+	EXPECT_EQ(EFBIG, errno);
+	EXPECT_EQ(2, xfsz);
+	EXPECT_EQ(NPAGES * self->ps, info(self->fd).size);
+	size = 4 * self->ps; /* a shrink, past the limit or not */
+	EXPECT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_SET_SIZE, &size));
+	EXPECT_EQ(2, xfsz);
+
+	EXPECT_EQ(0, setrlimit(RLIMIT_FSIZE, &old));
+	signal(SIGXFSZ, SIG_DFL);
+	close(mfd);
 }
 
 /* Writes stop at max_size with EFBIG, as a file's do at its size limit. */
