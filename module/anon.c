@@ -192,21 +192,23 @@ static vm_fault_t mmapdemo_anon_map_pages(struct vm_fault *vmf, pgoff_t start,
 }
 
 static const struct vm_operations_struct mmapdemo_anon_shared_vm_ops = {
-	MMAPDEMO_VMA_MAPPED(mmapdemo_anon_vma_mapped)
 	.open = mmapdemo_anon_vma_open,
 	.close = mmapdemo_anon_vma_close,
 	.fault = mmapdemo_anon_shared_fault,
 	.map_pages = IS_ENABLED(CONFIG_PER_VMA_LOCK) ? mmapdemo_anon_map_pages :
 						       NULL,
+	/* last: before 7.x it stands for nothing (compat.h) */
+	MMAPDEMO_VMA_MAPPED(mmapdemo_anon_vma_mapped)
 };
 
 static const struct vm_operations_struct mmapdemo_anon_private_vm_ops = {
-	MMAPDEMO_VMA_MAPPED(mmapdemo_anon_vma_mapped)
 	.open = mmapdemo_anon_vma_open,
 	.close = mmapdemo_anon_vma_close,
 	.fault = mmapdemo_anon_private_fault,
 	.map_pages = IS_ENABLED(CONFIG_PER_VMA_LOCK) ? mmapdemo_anon_map_pages :
 						       NULL,
+	/* last: before 7.x it stands for nothing (compat.h) */
+	MMAPDEMO_VMA_MAPPED(mmapdemo_anon_vma_mapped)
 };
 
 /*

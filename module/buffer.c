@@ -60,23 +60,29 @@ struct address_space *mmapdemo_buf_mapping(void)
 	return mmapdemo_inode->i_mapping;
 }
 
+/* 2 MiB folios where they fit (the large_folios parameter), and fallbacks. */
+static bool mmapdemo_large_folios;
+static atomic_long_t mmapdemo_large_fallbacks = ATOMIC_LONG_INIT(0);
+
 /*
- * Put a zeroed page at @index; one already there is left as it is.  A grow
- * that userspace asks for may be large: when memory (or the memory cgroup)
- * runs out, fail it with ENOMEM rather than invoke the OOM killer, quietly.
+ * Put a zeroed folio of 1 << @order pages at @index; one already there is
+ * left as it is.  A grow that userspace asks for may be large: when memory
+ * (or the memory cgroup) runs out, fail it with ENOMEM rather than invoke
+ * the OOM killer, quietly.
  */
-static int mmapdemo_buf_add_page(struct address_space *mapping, pgoff_t index)
+static int mmapdemo_buf_add_folio(struct address_space *mapping, pgoff_t index,
+				  unsigned int order)
 {
 	gfp_t gfp = mapping_gfp_mask(mapping) | __GFP_RETRY_MAYFAIL |
 		    __GFP_NOWARN;
 	struct folio *folio;
 	int err;
 
-	folio = folio_alloc(gfp | __GFP_ZERO, 0);
+	folio = folio_alloc(gfp | __GFP_ZERO, order);
 	if (!folio)
 		return -ENOMEM;
 
-	/* Charges the page to our memory cgroup and returns it locked. */
+	/* Charges the folio to our memory cgroup and returns it locked. */
 	err = filemap_add_folio(mapping, folio, index, gfp);
 	if (!err) {
 		folio_mark_uptodate(folio);
@@ -84,7 +90,51 @@ static int mmapdemo_buf_add_page(struct address_space *mapping, pgoff_t index)
 		folio_unlock(folio);
 	}
 	folio_put(folio); /* the page cache holds its own reference */
-	return err == -EEXIST ? 0 : err;
+	return err;
+}
+
+/*
+ * Zero the page at @index, which a 2 MiB folio that a shrink kept whole
+ * (mmapdemo_buf_set_size()) still holds beyond the old end.
+ */
+static int mmapdemo_buf_zero_page(struct address_space *mapping, pgoff_t index)
+{
+	struct folio *folio = mmapdemo_get_folio(mapping, index);
+
+	if (IS_ERR(folio))
+		return PTR_ERR(folio);
+	folio_zero_range(folio,
+			 offset_in_folio(folio, (loff_t)index << PAGE_SHIFT),
+			 PAGE_SIZE);
+	folio_put(folio);
+	return 0;
+}
+
+/*
+ * Add the memory at @index, whose range being filled ends before @end:
+ * one page, or, an optimisation, a whole 2 MiB folio where the range covers
+ * an aligned 2 MiB of the buffer.  The core maps such a folio with one PMD
+ * (finish_fault() and filemap_map_pages() call do_set_pmd()) where the
+ * mapping is aligned to match (mmapdemo_file_get_unmapped_area()).  Failing
+ * that, it falls back to a page, never to a failed grow.  Returns the
+ * pages added (or found there already), or an errno.
+ */
+static long mmapdemo_buf_add(struct address_space *mapping, pgoff_t index,
+			     pgoff_t end)
+{
+	int err;
+
+	if (mmapdemo_large_folios &&
+	    IS_ALIGNED(index, 1UL << MMAPDEMO_PMD_ORDER) &&
+	    end - index >= 1UL << MMAPDEMO_PMD_ORDER) {
+		if (!mmapdemo_buf_add_folio(mapping, index, MMAPDEMO_PMD_ORDER))
+			return 1L << MMAPDEMO_PMD_ORDER;
+		atomic_long_inc(&mmapdemo_large_fallbacks);
+	}
+	err = mmapdemo_buf_add_folio(mapping, index, 0);
+	if (err == -EEXIST)
+		err = mmapdemo_buf_zero_page(mapping, index);
+	return err ?: 1;
 }
 
 /* Zero what a mapping may have stored beyond @size in the last page. */
@@ -98,7 +148,8 @@ static void mmapdemo_buf_zero_tail(struct address_space *mapping, loff_t size)
 	folio = mmapdemo_get_folio(mapping, size >> PAGE_SHIFT);
 	if (IS_ERR(folio))
 		return;
-	folio_zero_range(folio, offset, PAGE_SIZE - offset);
+	folio_zero_range(folio, offset_in_folio(folio, size),
+			 PAGE_SIZE - offset);
 	folio_put(folio);
 }
 
@@ -115,12 +166,13 @@ static int mmapdemo_buf_extend(struct inode *inode, loff_t old, loff_t new)
 	int err = 0;
 
 	mmapdemo_buf_zero_tail(mapping, old);
-	for (; index < end; index++) {
-		err = mmapdemo_buf_add_page(mapping, index);
-		if (!err && fatal_signal_pending(current))
-			err = -EINTR;
+	while (index < end) {
+		long n = mmapdemo_buf_add(mapping, index, end);
+
+		err = n < 0 ? n : fatal_signal_pending(current) ? -EINTR : 0;
 		if (err)
 			goto remove_added;
+		index += n;
 		cond_resched();
 	}
 	return 0;
@@ -156,8 +208,21 @@ int mmapdemo_buf_set_size(loff_t size)
 		 * in case a private mapping copied a page meanwhile.  Even to
 		 * the same size: that zeroes what lies past it in the last
 		 * page, as on tmpfs.
+		 *
+		 * A 2 MiB folio that the new end cuts stays whole: we hold a
+		 * reference, so the core cannot split it.  Splitting it would
+		 * drop the tail beyond the end as written-back dirty memory,
+		 * which it never counted as dirty for a mapping like ours
+		 * that writes nothing back (a crash in 7.3, split_folio()
+		 * being no module's to call first).  Truncation zeroes the
+		 * part beyond the end, which faults and read() never reach.
 		 */
+		struct folio *cut = mmapdemo_get_folio(inode->i_mapping,
+						       size >> PAGE_SHIFT);
+
 		truncate_setsize(inode, size);
+		if (!IS_ERR(cut))
+			folio_put(cut);
 	}
 unlock:
 	inode_unlock(inode);
@@ -192,14 +257,19 @@ static ssize_t mmapdemo_buf_store(struct address_space *mapping, loff_t pos,
 
 		folio = mmapdemo_get_folio(mapping, index);
 		if (IS_ERR(folio)) {
-			err = mmapdemo_buf_add_page(mapping, index);
+			/* Whole pages the write covers may be a 2 MiB folio. */
+			pgoff_t end = (pos + len) >> PAGE_SHIFT;
+			long added = mmapdemo_buf_add(mapping, index, end);
+
+			err = added < 0 ? added : 0;
 			if (err)
 				break;
 			folio = mmapdemo_get_folio(mapping, index);
 			if (IS_ERR(folio))
 				break;
 		}
-		copied = copy_page_from_iter(&folio->page, offset, n, from);
+		copied = copy_page_from_iter(folio_file_page(folio, index),
+					     offset, n, from);
 		flush_dcache_folio(folio);
 		folio_put(folio);
 		done += copied;
@@ -243,7 +313,9 @@ ssize_t mmapdemo_buf_read(struct kiocb *iocb, struct iov_iter *to)
 		}
 		n = min_t(size_t, iov_iter_count(to), PAGE_SIZE - offset);
 		n = min_t(loff_t, n, size - pos);
-		copied = copy_page_to_iter(&folio->page, offset, n, to);
+		copied = copy_page_to_iter(folio_file_page(folio,
+							   pos >> PAGE_SHIFT),
+					   offset, n, to);
 		folio_put(folio);
 		done += copied;
 		iocb->ki_pos += copied;
@@ -295,6 +367,26 @@ unlock:
 	return ret;
 }
 
+/*
+ * How many 2 MiB folios the buffer holds now: a walk of its page cache,
+ * where a large folio is one entry, as filemap's own walks see it.
+ */
+static unsigned long mmapdemo_buf_large_folios(struct address_space *mapping)
+{
+	XA_STATE(xas, &mapping->i_pages, 0);
+	struct folio *folio;
+	unsigned long n = 0;
+
+	rcu_read_lock();
+	xas_for_each(&xas, folio, ULONG_MAX) {
+		if (xas_retry(&xas, folio) || xa_is_value(folio))
+			continue;
+		n += folio_order(folio) == MMAPDEMO_PMD_ORDER;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
 void mmapdemo_buf_info(struct mmapdemo_info *info)
 {
 	struct inode *inode = mmapdemo_inode;
@@ -302,11 +394,15 @@ void mmapdemo_buf_info(struct mmapdemo_info *info)
 	info->size = i_size_read(inode);
 	info->max_size = inode->i_sb->s_maxbytes;
 	info->nr_pages = READ_ONCE(inode->i_mapping->nrpages);
+	info->large_folios = mmapdemo_buf_large_folios(inode->i_mapping);
+	info->large_fallbacks = atomic_long_read(&mmapdemo_large_fallbacks);
 }
 
-int mmapdemo_buf_init(loff_t size, loff_t max_size)
+int mmapdemo_buf_init(loff_t size, loff_t max_size, bool large_folios)
 {
 	int err;
+
+	mmapdemo_large_folios = large_folios;
 
 	mmapdemo_mnt = kern_mount(&mmapdemo_fs_type);
 	if (IS_ERR(mmapdemo_mnt))
@@ -323,6 +419,8 @@ int mmapdemo_buf_init(loff_t size, loff_t max_size)
 	/* As ramfs: no page migration (no aops for it), no reclaim. */
 	mapping_set_gfp_mask(mmapdemo_inode->i_mapping, GFP_HIGHUSER);
 	mapping_set_unevictable(mmapdemo_inode->i_mapping);
+	if (large_folios)
+		mapping_set_large_folios(mmapdemo_inode->i_mapping);
 
 	err = mmapdemo_buf_set_size(size);
 	if (err)

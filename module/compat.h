@@ -94,6 +94,17 @@ anon_inode_create_getfile(const char *name, const struct file_operations *fops,
 #define MMAPDEMO_WRITE_GROWS_FIRST \
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0))
 
+/*
+ * A 2 MiB folio that a shrink cuts stays whole (buffer.c).  The core must
+ * then not map it with one PMD, which would reach past the end: finish_fault()
+ * and filemap_map_pages() check i_size first since "mm/memory: do not
+ * populate page table entries beyond i_size" (6.18, and 6.12.117 in the
+ * stable series; checked in Debian's 6.12.118 and 7.3.4).  6.1 maps it
+ * whole, so there the buffer keeps to pages.
+ */
+#define MMAPDEMO_HAVE_SAFE_LARGE_FOLIOS \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 117))
+
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
 /*
  * Until pfn_t went away (6.17: 6.12 has it, 7.2 not), the insert functions
@@ -114,7 +125,7 @@ anon_inode_create_getfile(const char *name, const struct file_operations *fops,
  * different form until about 7.0).
  */
 #define MMAPDEMO_FOP_MMAP(fn) .mmap_prepare = (fn)
-#define MMAPDEMO_VMA_MAPPED(fn) .mapped = (fn),
+#define MMAPDEMO_VMA_MAPPED(fn) .mapped = (fn)
 #define DEFINE_MMAP_FROM_PREPARE(prepare, mapped)
 
 /* /dev/zero makes a shared object for what the caller asked: MAP_SHARED. */
@@ -173,10 +184,10 @@ typedef int (*mmapdemo_mapped_t)(unsigned long start, unsigned long end,
 				 pgoff_t pgoff, const struct file *file,
 				 void **vm_private_data);
 
-static inline int mmapdemo_mmap_from_prepare(struct file *file,
-					     struct vm_area_struct *vma,
-					     int (*prepare)(struct vm_area_desc *),
-					     mmapdemo_mapped_t mapped)
+static inline int
+mmapdemo_mmap_from_prepare(struct file *file, struct vm_area_struct *vma,
+			   int (*prepare)(struct vm_area_desc *),
+			   mmapdemo_mapped_t mapped)
 {
 	struct vm_area_desc desc = {
 		.mm = vma->vm_mm,
@@ -209,10 +220,10 @@ static inline int mmapdemo_mmap_from_prepare(struct file *file,
 
 #define MMAPDEMO_FOP_MMAP(fn) .mmap = fn##_mmap
 #define MMAPDEMO_VMA_MAPPED(fn)
-#define DEFINE_MMAP_FROM_PREPARE(prepare, mapped)                           \
-	static int prepare##_mmap(struct file *file,                         \
-				  struct vm_area_struct *vma)                \
-	{                                                                    \
+#define DEFINE_MMAP_FROM_PREPARE(prepare, mapped)                              \
+	static int prepare##_mmap(struct file *file,                           \
+				  struct vm_area_struct *vma)                  \
+	{                                                                      \
 		return mmapdemo_mmap_from_prepare(file, vma, prepare, mapped); \
 	}
 #endif

@@ -48,8 +48,8 @@
 
 /* A new VMA from an mmap() (7.x calls this; compat.h does before). */
 int mmapdemo_file_vma_mapped(unsigned long start, unsigned long end,
-				    pgoff_t pgoff, const struct file *file,
-				    void **vm_private_data)
+			     pgoff_t pgoff, const struct file *file,
+			     void **vm_private_data)
 {
 	atomic_long_inc(&mmapdemo_file_dev.nr_mappings);
 	return 0;
@@ -124,11 +124,12 @@ out:
 }
 
 static const struct vm_operations_struct mmapdemo_file_vm_ops = {
-	MMAPDEMO_VMA_MAPPED(mmapdemo_file_vma_mapped)
 	.open = mmapdemo_file_vma_open,
 	.close = mmapdemo_file_vma_close,
 	.fault = mmapdemo_file_fault,
 	.map_pages = mmapdemo_file_map_pages,
+	/* last: before 7.x it stands for nothing (compat.h) */
+	MMAPDEMO_VMA_MAPPED(mmapdemo_file_vma_mapped)
 };
 
 /*

@@ -34,7 +34,7 @@
 
 #include "mmapdemo.h"
 
-#define MMAPDEMO_CHUNK_ORDER (PMD_SHIFT - PAGE_SHIFT)
+#define MMAPDEMO_CHUNK_ORDER MMAPDEMO_PMD_ORDER
 #define MMAPDEMO_CHUNK_PAGES BIT(MMAPDEMO_CHUNK_ORDER)
 
 /**
@@ -45,7 +45,7 @@
  */
 struct mmapdemo_chunk {
 	struct page *page;
-	struct mutex lock;
+	struct mutex lock; /* see mmapdemo_huge_pmd_fault() */
 };
 
 static struct mmapdemo_chunk *mmapdemo_chunks;
@@ -121,8 +121,8 @@ static vm_fault_t mmapdemo_huge_pmd_fault(struct vm_fault *vmf,
 		ret = vmf_insert_pfn_pmd(vmf, mmapdemo_huge_pfn(chunk, hpgoff),
 					 vmf->flags & FAULT_FLAG_WRITE);
 	mutex_unlock(&chunk->lock);
-	return mmapdemo_fault_done(&mmapdemo_huge_dev, vmf, MMAPDEMO_CHUNK_ORDER,
-				   ret);
+	return mmapdemo_fault_done(&mmapdemo_huge_dev, vmf,
+				   MMAPDEMO_CHUNK_ORDER, ret);
 }
 
 /* The fallback: one 4 KiB entry for the page at vmf->pgoff. */
@@ -146,13 +146,14 @@ static vm_fault_t mmapdemo_huge_pte_fault(struct vm_fault *vmf)
 }
 
 static const struct vm_operations_struct mmapdemo_huge_vm_ops = {
-	MMAPDEMO_VMA_MAPPED(mmapdemo_huge_vma_mapped)
 	.open = mmapdemo_huge_vma_open,
 	.close = mmapdemo_huge_vma_close,
 	.huge_fault = IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) ?
 			      mmapdemo_huge_pmd_fault :
 			      NULL,
 	.fault = mmapdemo_huge_pte_fault,
+	/* last: before 7.x it stands for nothing (compat.h) */
+	MMAPDEMO_VMA_MAPPED(mmapdemo_huge_vma_mapped)
 };
 
 /*

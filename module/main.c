@@ -31,6 +31,17 @@ module_param(max_size, ullong, 0444);
 MODULE_PARM_DESC(max_size,
 		 "largest size of /dev/mmapdemo in bytes (default 256 MiB)");
 
+/*
+ * Large folios cost granularity, as fault_around_bytes does: a mapping
+ * that touches one byte of an aligned 2 MiB maps (and its process's Rss
+ * counts) all of it, and a shrink into the middle of one leaves it whole.
+ * Only where the core maps such a folio safely (compat.h).
+ */
+static bool large_folios = MMAPDEMO_HAVE_SAFE_LARGE_FOLIOS;
+module_param(large_folios, bool, 0444);
+MODULE_PARM_DESC(large_folios,
+		 "2 MiB folios for /dev/mmapdemo (default: on from 6.12.117)");
+
 static int mmapdemo_mode_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int mode;
@@ -96,13 +107,17 @@ static int __init mmapdemo_init(void)
 		pr_err("need size <= max_size <= %lld\n", MAX_LFS_FILESIZE);
 		return -EINVAL;
 	}
+	if (large_folios && !MMAPDEMO_HAVE_SAFE_LARGE_FOLIOS) {
+		pr_err("large_folios needs Linux 6.12.117 or later\n");
+		return -EINVAL;
+	}
 	if (huge_size % PMD_SIZE || huge_size > SZ_1G) {
 		pr_err("huge_size must be a multiple of %lu up to 1 GiB\n",
 		       PMD_SIZE);
 		return -EINVAL;
 	}
 
-	err = mmapdemo_buf_init(size, max_size);
+	err = mmapdemo_buf_init(size, max_size, large_folios);
 	if (err)
 		return err;
 	err = mmapdemo_anon_init();

@@ -27,6 +27,9 @@
 #include "compat.h"
 #include "uapi/mmapdemo.h"
 
+/* The order of a folio, or a chunk, that one PMD maps: 2 MiB on x86. */
+#define MMAPDEMO_PMD_ORDER (PMD_SHIFT - PAGE_SHIFT)
+
 /* What a device counts, per CPU (see struct mmapdemo_info). */
 enum mmapdemo_count {
 	MMAPDEMO_READ, /* read faults served by the fault handler */
@@ -94,7 +97,7 @@ void mmapdemo_stats_init(void);
 void mmapdemo_stats_exit(void);
 
 /* buffer.c */
-int mmapdemo_buf_init(loff_t size, loff_t max_size);
+int mmapdemo_buf_init(loff_t size, loff_t max_size, bool large_folios);
 void mmapdemo_buf_exit(void);
 struct address_space *mmapdemo_buf_mapping(void);
 int mmapdemo_buf_set_size(loff_t size);

@@ -42,10 +42,17 @@ TRACE_DEFINE_ENUM(MMAPDEMO_DEV_HUGE);
 			 { MMAPDEMO_DEV_ANON, "mmapdemo-anon" },	\
 			 { MMAPDEMO_DEV_HUGE, "mmapdemo-huge" })
 
+/* Read once, though the trace machinery reads this header many times. */
+#ifndef MMAPDEMO_TRACE_HELPERS
+#define MMAPDEMO_TRACE_HELPERS
 /* The fault path the core took, worked out when the record is made. */
-#define mmapdemo_access(vmf)						\
-	(!((vmf)->flags & FAULT_FLAG_WRITE) ? 0 :			\
-	 ((vmf)->vma->vm_flags & VM_SHARED) ? 1 : 2)
+static inline int mmapdemo_access(const struct vm_fault *vmf)
+{
+	if (!(vmf->flags & FAULT_FLAG_WRITE))
+		return 0;
+	return vmf->vma->vm_flags & VM_SHARED ? 1 : 2;
+}
+#endif
 
 #define mmapdemo_show_access(a)						\
 	__print_symbolic(a, { 0, "read" }, { 1, "write" }, { 2, "cow" })

@@ -23,7 +23,7 @@
 #include "mmapdemo_trace.h"
 
 /* The values the trace format prints VM_FAULT_* by. */
-#define MMAPDEMO_CHECK_VM_FAULT(name)                   \
+#define MMAPDEMO_CHECK_VM_FAULT(name)                          \
 	static_assert((__force unsigned int)VM_FAULT_##name == \
 		      MMAPDEMO_VM_FAULT_##name)
 MMAPDEMO_CHECK_VM_FAULT(OOM);
@@ -195,6 +195,8 @@ static int mmapdemo_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "around_pages %llu\n", info.around_pages);
 	seq_printf(m, "vma_lock_faults %llu\n", info.vma_lock_faults);
 	seq_printf(m, "huge_faults %llu\n", info.huge_faults);
+	seq_printf(m, "large_folios %llu\n", info.large_folios);
+	seq_printf(m, "large_fallbacks %llu\n", info.large_fallbacks);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mmapdemo_stats);

@@ -1229,7 +1229,6 @@ static void remove_before(struct ctx *c)
 			memset(c->pre[0] + i * ps, 0xa5, ps);
 }
 
-
 /*
  * Where the reference got as far as vfs_fallocate() (0, or EFBIG beyond
  * its s_maxbytes), the device stops there: it is not a regular file.

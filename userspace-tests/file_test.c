@@ -499,7 +499,8 @@ TEST_F(file, splice_sendfile_copy_file_range)
 	ASSERT_EQ(0, pipe(pfd));
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (unsigned char)(i * 7 + 1);
-	ASSERT_EQ((ssize_t)sizeof(buf), pwrite(self->fd, buf, sizeof(buf), off));
+	ASSERT_EQ((ssize_t)sizeof(buf),
+		  pwrite(self->fd, buf, sizeof(buf), off));
 
 	/* sendfile(): the file's bytes at @off into the memfd. */
 	EXPECT_EQ((ssize_t)sizeof(buf),

@@ -135,7 +135,8 @@ TEST(merge)
 		 MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 2 * ps);
 	ASSERT_EQ(p + 2 * ps, q);
 	ASSERT_EQ(0, md_info(fd, &b));
-	EXPECT_EQ((long)b.nr_mappings - (long)a.nr_mappings, vmas_in(p, 4 * ps));
+	EXPECT_EQ((long)b.nr_mappings - (long)a.nr_mappings,
+		  vmas_in(p, 4 * ps));
 	ASSERT_EQ(0, munmap(p, 4 * ps));
 	ASSERT_EQ(0, md_info(fd, &b));
 	EXPECT_EQ(a.nr_mappings, b.nr_mappings);
@@ -232,8 +233,8 @@ TEST(huge_race)
 	r.stop = true;
 	for (int i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
-	TH_LOG("%lu PMD rounds, %lu THP switches, %lu page writes",
-	       r.rounds[0], r.rounds[1], r.rounds[2]);
+	TH_LOG("%lu PMD rounds, %lu THP switches, %lu page writes", r.rounds[0],
+	       r.rounds[1], r.rounds[2]);
 	EXPECT_LT(0UL, r.rounds[0]);
 	EXPECT_LT(0UL, r.rounds[2]);
 	EXPECT_EQ(1, p[0]);

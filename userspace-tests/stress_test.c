@@ -1803,9 +1803,9 @@ static void file_open(struct actor *a)
 		if (md_info(fd, &info))
 			fail(a, ERR_ERRNO, "MMAPDEMO_IOC_GET_INFO: %s",
 			     strerror(errno));
-		if (!ioctl(fd, MMAPDEMO_IOC_SET_SIZE, &size) || errno != EBADF)
+		if (!ioctl(fd, MMAPDEMO_IOC_SET_SIZE, &size) || errno != EINVAL)
 			fail(a, ERR_ERRNO,
-			     "MMAPDEMO_IOC_SET_SIZE on an O_RDONLY open: %s, expected EBADF",
+			     "MMAPDEMO_IOC_SET_SIZE on an O_RDONLY open: %s, expected EINVAL",
 			     strerror(errno));
 	}
 	close(fd);

@@ -327,4 +327,82 @@ TEST_F(unload, nothing_left)
 	close(afd);
 }
 
+/* What is left of the count armed in fail-nth: 0 once it injected. */
+static int fail_nth_left(void)
+{
+	FILE *f = fopen("/proc/thread-self/fail-nth", "re");
+	int left = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &left) != 1)
+			left = -1;
+		fclose(f);
+	}
+	return left;
+}
+
+/*
+ * Every allocation the load makes fails in turn (failslab and fail-nth,
+ * debug kernel): each load either fails and leaves nothing behind, or
+ * loads, perhaps without a node it could not register (the module says
+ * so), and unloads cleanly.  Once no failure is left to inject, it loads
+ * whole.  kmemleak, at the end of the run, finds what a path forgot.
+ */
+TEST_F(unload, load_failures)
+{
+	static const char *const knobs[][2] = {
+		{ "probability", "0" },
+		{ "verbose", "0" },
+		{ "ignore-gfp-wait", "N" },
+		{ "require-start", "0" },
+		{ "require-end", "18446744073709551615" },
+	};
+	char params[160], path[96], nth[16];
+	int n, injected_loads = 0;
+
+	if (!getenv("MMAPDEMO_KO"))
+		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
+	if (access("/sys/kernel/debug/failslab/probability", F_OK) ||
+	    access("/proc/thread-self/fail-nth", F_OK)) {
+		if (getenv("MMAPDEMO_REQUIRE_DEBUG"))
+			ASSERT_TRUE(false) TH_LOG("no fault injection here");
+		SKIP(return, "no failslab and fail-nth here");
+	}
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/failslab/%s",
+			 knobs[i][0]);
+		if (access(path, F_OK) == 0)
+			ASSERT_EQ(0, write_str(path, knobs[i][1]));
+	}
+	current_params(params, sizeof(params));
+	ASSERT_EQ(0, try_unload());
+
+	for (n = 1; n < 5000; n++) {
+		int ret;
+
+		snprintf(nth, sizeof(nth), "%d", n);
+		ASSERT_EQ(0, write_str("/proc/thread-self/fail-nth", nth));
+		ret = load(params);
+		/* fail-nth reads 0 once it injected, else what was left. */
+		if (fail_nth_left()) {
+			ASSERT_EQ(0, ret);
+			break; /* fewer than n allocations: nothing failed */
+		}
+		if (ret) {
+			ASSERT_FALSE(loaded()) TH_LOG("allocation %d", n);
+			continue;
+		}
+		if (access(MD_ANON_PATH, F_OK) || access(MD_HUGE_PATH, F_OK))
+			injected_loads++;
+		ASSERT_EQ(0, try_unload()) TH_LOG("allocation %d", n);
+	}
+	ASSERT_EQ(0, write_str("/proc/thread-self/fail-nth", "0"));
+	TH_LOG("%d allocations swept, %d loads without a node", n,
+	       injected_loads);
+	EXPECT_LT(1, n);
+	EXPECT_TRUE(loaded());
+	EXPECT_EQ(0, access(MD_ANON_PATH, F_OK));
+	EXPECT_EQ(0, access(MD_HUGE_PATH, F_OK));
+}
+
 TEST_HARNESS_MAIN

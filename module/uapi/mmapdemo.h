@@ -29,6 +29,10 @@
  * @vma_lock_faults: faults served holding only the per-VMA lock rather
  *	than mmap_lock (Linux 6.4 and later)
  * @huge_faults: 2 MiB mappings installed by a huge fault handler
+ * @large_folios: 2 MiB folios /dev/mmapdemo's buffer holds now (the core
+ *	maps each with one PMD where the mapping is aligned to match)
+ * @large_fallbacks: times the buffer wanted a 2 MiB folio and took a page
+ *	instead, for want of memory
  * @reserved: zero; room for later counters without a new ioctl number
  *
  * The event counters only ever grow; compare two readings.
@@ -45,7 +49,9 @@ struct mmapdemo_info {
 	__u64 around_pages;
 	__u64 vma_lock_faults;
 	__u64 huge_faults;
-	__u64 reserved[5];
+	__u64 large_folios;
+	__u64 large_fallbacks;
+	__u64 reserved[3];
 };
 
 #define MMAPDEMO_IOC_MAGIC 0xBD
