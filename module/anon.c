@@ -10,10 +10,10 @@
  * The kernel's own /dev/zero (drivers/char/mem.c, mmap_zero_prepare() in
  * 7.x) hands both to the core: a shared mapping gets an unlinked shmem file
  * of its size (shmem_zero_setup_desc()), and a private one becomes plain
- * anonymous memory (vma_desc_set_anonymous()).  A driver does the work itself when the memory is
- * its own: device or reserved memory, pages it must track or account, or
- * behaviour shmem does not offer.  Doing it here shows what those helpers
- * do for /dev/zero.
+ * anonymous memory (vma_desc_set_anonymous()).  A driver does the work
+ * itself when the memory is its own: device or reserved memory, pages it
+ * must track or account, or behaviour shmem does not offer.  Doing it here
+ * shows what those helpers do for /dev/zero.
  *
  * read() gives zeroes and write() discards, as on /dev/zero.
  */

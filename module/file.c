@@ -3,8 +3,9 @@
  * /dev/mmapdemo's file operations: a file that lives in driver memory.
  *
  * Every open shares the one buffer of buffer.c.  read(), write(), lseek(),
- * splice() and fsync() behave as on a tmpfs file; the size is set with an ioctl, since a
- * character device cannot be truncated.  The mappings are in file_mmap.c.
+ * splice() and fsync() behave as on a tmpfs file; the size is set with an
+ * ioctl, since a character device cannot be truncated.  The mappings are in
+ * file_mmap.c.
  */
 #include <linux/fs.h>
 #include <linux/uaccess.h>

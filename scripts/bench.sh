@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make bench`: what a page costs through mmapdemo's fault handlers, next to
-# the kernel's memfd, anonymous memory and /dev/zero, on Debian's 6.1 and
-# 6.12 kernels, with userspace-tests/mmapdemo-bench in QEMU VMs.
+# the kernel's memfd, anonymous memory and /dev/zero, on Debian's 6.1, 6.12
+# and newest kernels, with userspace-tests/mmapdemo-bench in QEMU VMs.
 #
 #  1. install what is missing, build mmapdemo.ko for each kernel and the
 #     benchmark (static);

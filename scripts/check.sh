@@ -63,7 +63,10 @@ if [ -z "$(newest_release)" ]; then
 	KERNELS=${KERNELS/newest/}
 fi
 # The Debian kernels built against: all of them, whatever KERNELS says.
-debian_kernels=$(for k in 6.1 6.12 newest; do [ -n "$(headers_dir $k)" ] && echo $k; done)
+debian_kernels=""
+for k in 6.1 6.12 newest; do
+	[ -z "$(headers_dir "$k")" ] || debian_kernels+="${debian_kernels:+ }$k"
+done
 tools=$BUILD/ktools/scripts
 sources=("$MMAPDEMO_TOP"/module/*.[ch] "$MMAPDEMO_TOP"/module/uapi/*.h)
 
@@ -89,7 +92,7 @@ checkpatch() {
 }
 check "checkpatch --strict" "$LOGS/checkpatch.log" checkpatch
 check "kernel-doc" "$LOGS/kernel-doc.log" \
-	perl "$tools/kernel-doc" -none -Wall "${sources[@]}"
+	"$(kernel_source)/scripts/kernel-doc" -none -Wall "${sources[@]}"
 
 # The project's files of a kind: tracked ones where there is git.
 files() {
@@ -187,7 +190,7 @@ check "the tutorial quotes the tour's expected output" "$LOGS/tour-doc.log" \
 	tour_doc_check
 check "modinfo: every parameter described" "$LOGS/modinfo.log" \
 	modinfo_check "$BUILD/k/6.12/mmapdemo.ko"
-check "dkms build against $(echo $debian_kernels)" "$LOGS/dkms.log" dkms_check
+check "dkms build against $debian_kernels" "$LOGS/dkms.log" dkms_check
 check "make install and uninstall (scratch root)" "$LOGS/install.log" install_check
 
 note "debug kernel"
@@ -241,8 +244,10 @@ run_vm() {
 	mkdir -p "$vmdir"
 	[ -f "$ko" ] || { echo "125 0" >"$vmdir/status"; return; }
 	{
-		# On the debug kernel, tests needing its features must not skip.
+		# On the debug kernel, tests needing its features must not skip;
+		# trace-cmd is always there to decode the trace.
 		[ "$k" = debug ] && echo "export MMAPDEMO_REQUIRE_DEBUG=1"
+		echo "export MMAPDEMO_REQUIRE_TRACE_CMD=1"
 		if [ "$k" = "$intree_vm" ]; then
 			echo "cd /kselftest && MMAPDEMO_KO=/mmapdemo.ko ./run_kselftest.sh"
 		else
@@ -255,6 +260,7 @@ run_vm() {
 		set -- "$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" \
 			"$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh:mmapdemo/mmapdemo.sh"
 	fi
+	set -- "$@" +/usr/bin/trace-cmd
 	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$vmdir/initramfs.cpio.gz" \
 		"$vmdir/run.sh" "$@" || { echo "125 0" >"$vmdir/status"; return; }
 	t0=$(date +%s)

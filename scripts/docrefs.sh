@@ -3,7 +3,7 @@
 #
 # Check the code references in the docs, so that they never go stale.
 #   docrefs.sh KERNEL_SRC_DIR [FILE.md...]
-# KERNEL_SRC_DIR is an unpacked linux-source-6.12 tree; the files default to
+# KERNEL_SRC_DIR is an unpacked kernel source tree (lib.sh's kernel_source); the files default to
 # README.md and docs/*.md.  Prints each stale reference as FILE:LINE and
 # exits 1 if there is any; exits 0 when all resolve.
 #

@@ -6,7 +6,7 @@
 # /run.sh with its output on the second serial port, and hands run.sh's exit
 # status to QEMU through the isa-debug-exit port (QEMU exits with 2*status+1).
 /bin/busybox --install -s /bin
-export PATH=/bin
+export PATH=/bin:/usr/bin
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 # What udev would add, and the kselftest runner writes to (/dev/stdout).

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build a busybox-static initramfs for mmapdemo's guest.
-#   initramfs.sh OUT.cpio.gz RUN_SCRIPT [SRC:DEST]...
+#   initramfs.sh OUT.cpio.gz RUN_SCRIPT [SRC:DEST | +PROGRAM]...
 # RUN_SCRIPT becomes /run.sh, started by guest-init.sh; each SRC is copied
-# to DEST in the guest (a directory SRC is copied whole).
+# to DEST in the guest (a directory SRC is copied whole).  +PROGRAM copies
+# a dynamically linked program of this machine's (trace-cmd) to the same
+# path, with the libraries ldd finds for it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -23,9 +25,20 @@ chmod 755 "$stage/init" "$stage/run.sh"
 # node is missing and init switches to the console after mounting devtmpfs.
 mknod "$stage/dev/console" c 5 1 2>/dev/null || true
 for spec in "$@"; do
-	src=${spec%%:*} dest=$stage/${spec#*:}
-	mkdir -p "$(dirname "$dest")"
-	cp -a "$src" "$dest"
+	case $spec in
+	+*)
+		prog=${spec#+}
+		for f in "$prog" $(ldd "$prog" | grep -o '/[^ ]*'); do
+			mkdir -p "$stage$(dirname "$f")"
+			cp -L "$f" "$stage$f"
+		done
+		;;
+	*)
+		src=${spec%%:*} dest=$stage/${spec#*:}
+		mkdir -p "$(dirname "$dest")"
+		cp -a "$src" "$dest"
+		;;
+	esac
 done
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet --owner=0:0) |
 	gzip -1 >"$out"

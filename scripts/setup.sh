@@ -19,7 +19,7 @@ newest_612() {
 want="qemu-system-x86 busybox-static cpio kmod xz-utils gcc make libc6-dev
 	linux-image-amd64 linux-headers-amd64 linux-source-6.12
 	flex bison bc libelf-dev libssl-dev dwarves sparse perl python3
-	dkms rsync shellcheck clang-format cppcheck debootstrap"
+	dkms rsync shellcheck clang-format cppcheck debootstrap trace-cmd"
 
 installed() {
 	dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | grep -q '^ii'

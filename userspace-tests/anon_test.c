@@ -255,7 +255,7 @@ TEST_F(anon, read_write_lseek)
 	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_END));
 }
 
-/* splice() and sendfile() as /dev/zero has them: zeroes out, writes discarded. */
+/* splice() and sendfile(), as on /dev/zero: zeroes out, writes dropped. */
 TEST_F(anon, splice_sendfile)
 {
 	unsigned char buf[100];
@@ -354,7 +354,7 @@ TEST_F(anondev, pages_follow_touches)
 }
 
 /*
- * Linux 6.4 and later serve our faults under the VMA's own lock, as they do
+ * Linux 6.7 and later serve our faults under the VMA's own lock, as they do
  * a memfd's, not retried under mmap_lock: shared reads and writes, and
  * private reads.
  */

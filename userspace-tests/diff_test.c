@@ -1395,15 +1395,14 @@ static bool tail_then(struct ctx *c)
 }
 
 /*
- * An offset beyond MAX_LFS_FILESIZE, which the core lets through for a
- * character device (up to ULONG_MAX) but not for a regular file.
+ * An offset beyond MAX_LFS_FILESIZE: the core refuses it for a regular
+ * file, the device in its ->get_unmapped_area().
  */
 static bool beyond_lfs(struct ctx *c)
 {
 	uint64_t pgoff = (uint64_t)c->op->pos / ps, n = c->op->npg;
 
-	return pgoff + n > (uint64_t)LLONG_MAX / ps &&
-	       pgoff <= (UINT64_MAX - n * ps) / ps;
+	return pgoff + n > (uint64_t)LLONG_MAX / ps;
 }
 
 /*

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/mmapdemo-huge: a shared region mapped 2 MiB at a time where the
- * kernel lets a driver (Linux 6.12: one PMD per 2 MiB, one fault), and in
+ * kernel lets a driver (6.12 and 7.x: one PMD per 2 MiB, one fault), and in
  * 4 KiB entries where it does not (6.1 never calls ->huge_fault() for such
  * a VMA, the VMA does not cover an aligned 2 MiB, or MADV_NOHUGEPAGE vetoes
  * it).  Data, placement, SIGBUS, fork, partial munmap, and what it refuses:
@@ -57,8 +57,8 @@ static bool huge_kernel(void)
 }
 
 /*
- * Touching every page of two aligned chunks: on 6.12 two faults, each
- * mapping 2 MiB; on 6.1 one 4 KiB fault per page.  Either way the data is
+ * Touching every page of two aligned chunks: on 6.12 and 7.x two faults,
+ * each mapping 2 MiB; on 6.1 one 4 KiB fault per page.  Either way the data is
  * the region's, seen by a second mapping.
  *
  * The driver's counters are exact.  ru_minflt also counts faults elsewhere

@@ -26,8 +26,9 @@
  *  - MAP_SHARED of an fd open O_RDONLY: do_mmap() clears VM_MAYWRITE and
  *    VM_SHARED and keeps VM_MAYSHARE.  The mapping shows 's' in maps, but
  *    can never be written: PROT_WRITE and a later mprotect() to writable
- *    get EACCES.  For the anonymous kind, mmap_zero() and the device both
- *    decide by VM_SHARED: such a mapping is served as a private one.
+ *    get EACCES.  For the anonymous kind, /dev/zero and the device decide
+ *    alike: by VM_MAYSHARE from 7.x on (a shared object that cannot be
+ *    written), by VM_SHARED before (served as a private mapping).
  *  - A MAP_PRIVATE mapping may be writable whatever the open mode: these
  *    tests map it PROT_READ | PROT_WRITE (and MAP_POPULATE then faults it
  *    in for writing: every page is copied at mmap() time).

@@ -12,8 +12,8 @@
  *    kernel log check catches the warning they would cause);
  *  - read_unlocked: a read() whose buffer is stalled in userfaultfd holds
  *    up no writer and no resize;
- *  - load_failures: every allocation at insmod failed in turn, the module
- *    either does not load or loads and unloads cleanly (debug kernel).
+ *  - anon_objects_own_inodes: each shared anonymous object has an inode,
+ *    and so an i_mmap tree, of its own.
  */
 #include <linux/userfaultfd.h>
 #include <poll.h>
@@ -318,6 +318,50 @@ TEST(read_unlocked)
 	munmap(sr.buf, ps);
 	close(uffd);
 	close(sr.fd);
+}
+
+/* The inode number /proc/self/maps shows for the VMA at @p. */
+static unsigned long maps_inode(const void *p)
+{
+	unsigned long s, e, ino = 0, a = (unsigned long)p;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &s, &e, &ino) == 3 &&
+		    a >= s && a < e)
+			break;
+	fclose(f);
+	return ino;
+}
+
+/*
+ * Each shared object of /dev/mmapdemo-anon has an inode of its own (from
+ * 6.12, anon_inode_create_getfile()), so that the VMAs of one object are
+ * all that sit on its i_mmap tree, as each /dev/zero object's shmem inode.
+ */
+TEST(anon_objects_own_inodes)
+{
+	size_t ps = page_size();
+	int fd = open(MD_ANON_PATH, O_RDWR | O_CLOEXEC);
+	unsigned char *a, *b;
+
+	if (fd < 0 && errno == ENOENT)
+		SKIP(return, "no %s", MD_ANON_PATH);
+	ASSERT_LE(0, fd);
+	if (!kernel_at_least(6, 12))
+		SKIP(return, "one anonymous inode for all before 6.12");
+	a = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	b = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_NE(MAP_FAILED, b);
+	EXPECT_NE(0UL, maps_inode(a));
+	EXPECT_NE(maps_inode(a), maps_inode(b));
+	munmap(a, ps);
+	munmap(b, ps);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

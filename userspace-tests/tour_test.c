@@ -11,7 +11,7 @@
  * copied to; the tour must sit next to it.  After a deliberate change, put
  * the new output of `mmapdemo-tour` (run in the VM) in that file.
  *
- * It is the same on Debian's 6.1 and 6.12 kernels.  It assumes 4 KiB pages
+ * It is the same on Debian's 6.1, 6.12 and 7.x kernels.  It assumes 4 KiB pages
  * and the default fault-around window, and needs root: elsewhere it skips.
  */
 #include <limits.h>

@@ -12,9 +12,19 @@
 #define TRACING "/sys/kernel/tracing"
 
 static const char *const fields[] = {
-	"size",		"max_size",	   "nr_pages",	  "nr_mappings",
-	"read_faults",	"write_faults",	   "cow_faults",  "around_windows",
-	"around_pages", "vma_lock_faults", "huge_faults",
+	"size",
+	"max_size",
+	"nr_pages",
+	"nr_mappings",
+	"read_faults",
+	"write_faults",
+	"cow_faults",
+	"around_windows",
+	"around_pages",
+	"vma_lock_faults",
+	"huge_faults",
+	"large_folios",
+	"large_fallbacks",
 };
 
 /* The whole of a (small) file, in a buffer to free. */
@@ -79,10 +89,11 @@ TEST_F(stats, debugfs_ioctl_agree)
 		SKIP(return, "no debugfs");
 	for (int i = 0; i < 3; i++) {
 		struct mmapdemo_info info;
-		const __u64 *val = (const __u64 *)&info;
+		__u64 val[sizeof(info) / sizeof(__u64)];
 		char path[128], *dbg;
 
 		ASSERT_EQ(0, md_info(self->fd[i], &info));
+		memcpy(val, &info, sizeof(val));
 		snprintf(path, sizeof(path), "/sys/kernel/debug/mmapdemo/%s",
 			 names[i]);
 		dbg = slurp(path);
@@ -227,6 +238,82 @@ TEST_F(trace, records_what_happened)
 			   "write -> page pages 1"));
 	EXPECT_TRUE(TRACED(t, "mmapdemo_vma_close:", "mmapdemo-anon"));
 	free(t);
+}
+
+/* All of a command's output, in a buffer to free. */
+static char *output_of(const char *cmd)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	if (!buf || !p) {
+		free(buf);
+		if (p)
+			pclose(p);
+		return NULL;
+	}
+	while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+		len += n;
+		if (cap - len < 4096) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger)
+				break;
+			buf = bigger;
+			cap *= 2;
+		}
+	}
+	pclose(p);
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * Tools that read a trace without the kernel's help (trace-cmd, perf)
+ * decode each record from the event's format in tracefs: every name in a
+ * format must be one they can resolve.  Record with trace-cmd, report,
+ * and find the records decoded.
+ */
+TEST_F(trace, trace_cmd_decodes)
+{
+	size_t ps = self->ps;
+	unsigned char *p;
+	char *t;
+	int afd;
+
+	if (system("trace-cmd --version >/dev/null 2>&1") != 0) {
+		if (getenv("MMAPDEMO_REQUIRE_TRACE_CMD"))
+			ASSERT_TRUE(false) TH_LOG("no trace-cmd here");
+		SKIP(return, "no trace-cmd here");
+	}
+	ASSERT_EQ(0, system("trace-cmd start -e mmapdemo >/dev/null 2>&1"));
+	afd = open(MD_ANON_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, afd);
+	p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, afd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1; /* a write fault */
+	EXPECT_EQ(0, p[ps]); /* a read fault */
+	munmap(p, 2 * ps);
+	close(afd);
+	ASSERT_EQ(0, md_set_size(self->fd, 3 * ps));
+	ASSERT_EQ(0, system("trace-cmd stop >/dev/null 2>&1"));
+	ASSERT_EQ(0, system("trace-cmd extract -o /tmp/mmapdemo-trace.dat "
+			    ">/dev/null 2>&1"));
+	system("trace-cmd reset >/dev/null 2>&1");
+	t = output_of("trace-cmd report -i /tmp/mmapdemo-trace.dat 2>&1");
+	ASSERT_NE(NULL, t);
+	EXPECT_TRUE(TRACED(t, "mmapdemo_fault:", "mmapdemo-anon",
+			   "write -> page pages 1"))
+	TH_LOG("%s", t);
+	EXPECT_TRUE(TRACED(t, "mmapdemo_fault:", "mmapdemo-anon",
+			   "read -> page pages 1"));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_mmap:", "mmapdemo-anon", "shared"));
+	EXPECT_TRUE(TRACED(t, "mmapdemo_resize:", "-> 12288 err 0"));
+	EXPECT_EQ(NULL, strstr(t, "FAILED TO PARSE"));
+	free(t);
+	unlink("/tmp/mmapdemo-trace.dat");
 }
 
 TEST_HARNESS_MAIN

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * mmapdemo user API: the ioctls of /dev/mmapdemo and /dev/mmapdemo-anon.
+ * mmapdemo user API: the ioctls of /dev/mmapdemo, /dev/mmapdemo-anon and
+ * /dev/mmapdemo-huge.
  *
  * Shared by the module, its tests and users' programs.  Every field is a
  * __u64, so the layout is the same for 32-bit and 64-bit callers.
@@ -13,8 +14,8 @@
 
 /**
  * struct mmapdemo_info - state and counters of one mmapdemo device
- * @size: size of the buffer in bytes (0 for /dev/mmapdemo-anon)
- * @max_size: largest size the buffer may have (0 for /dev/mmapdemo-anon)
+ * @size: size of the buffer or region in bytes (0 for /dev/mmapdemo-anon)
+ * @max_size: largest size it may have (0 for /dev/mmapdemo-anon)
  * @nr_pages: pages the device holds now
  * @nr_mappings: VMAs mapping the device now (mmap, fork and splits add one,
  *	every unmap removes one)
@@ -22,12 +23,12 @@
  * @write_faults: writes to shared mappings that reached the fault handler
  * @cow_faults: writes to private mappings that reached the fault handler
  *	(the core then copies the page the handler returned)
- * @around_windows: windows of pages mapped around a fault in one go: the
- *	core's read fault-around, and /dev/mmapdemo's write batches.  A read
- *	fault it resolves never reaches the fault handler.
+ * @around_windows: windows of pages mapped around a read fault in one go
+ *	(the core's fault-around).  A fault it resolves never reaches the
+ *	fault handler.
  * @around_pages: pages those windows spanned
  * @vma_lock_faults: faults served holding only the per-VMA lock rather
- *	than mmap_lock (Linux 6.4 and later)
+ *	than mmap_lock (a driver's ->fault: Linux 6.7 and later)
  * @huge_faults: 2 MiB mappings installed by a huge fault handler
  * @large_folios: 2 MiB folios /dev/mmapdemo's buffer holds now (the core
  *	maps each with one PMD where the mapping is aligned to match)
@@ -56,7 +57,11 @@ struct mmapdemo_info {
 
 #define MMAPDEMO_IOC_MAGIC 0xBD
 
-/* Read the device's struct mmapdemo_info. */
+/*
+ * Read the device's struct mmapdemo_info.  Its counters are machine-wide:
+ * on a node that everybody may open (/dev/mmapdemo-anon), only a caller
+ * with CAP_PERFMON (or CAP_SYS_ADMIN) may read them; others get EPERM.
+ */
 #define MMAPDEMO_IOC_GET_INFO _IOR(MMAPDEMO_IOC_MAGIC, 0, struct mmapdemo_info)
 
 /*
