@@ -188,6 +188,8 @@ check "code references in the docs resolve" "$LOGS/docrefs.log" \
 	"$MMAPDEMO_TOP/scripts/docrefs.sh" "$(kernel_source)"
 check "the tutorial quotes the tour's expected output" "$LOGS/tour-doc.log" \
 	tour_doc_check
+check "the tutorial quotes the code as it is" "$LOGS/docquotes.log" \
+	"$MMAPDEMO_TOP/scripts/docquotes.sh" -k "$(kernel_source)"
 check "modinfo: every parameter described" "$LOGS/modinfo.log" \
 	modinfo_check "$BUILD/k/6.12/mmapdemo.ko"
 check "dkms build against $debian_kernels" "$LOGS/dkms.log" dkms_check

@@ -4,8 +4,9 @@
 # Tests of the test machinery itself, so that a broken check cannot pass
 # silently: klog-check.sh must flag each kind of kernel report and pass a
 # clean boot log; tap-count.sh must count crashes as failures; docrefs.sh
-# must catch a stale reference; vm.sh must return the guest's status, fail
-# a guest that crashes, and boot again one that dies booting.
+# must catch a stale reference, docquotes.sh a stale quote; vm.sh must
+# return the guest's status, fail a guest that crashes, and boot again one
+# that dies booting.
 #   selftest-scripts.sh [KERNEL_IMAGE]   (the VM cases only with an image)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -83,6 +84,35 @@ for ref in 'module/file_mmap.c: mmapdemo_no_such_fault()' 'module/nothing.c' \
 	printf 'See `%s`.\n' "$ref" >"$tmp/bad.md"
 	expect "docrefs on '$ref'" 1 "$MMAPDEMO_TOP/scripts/docrefs.sh" "$src" "$tmp/bad.md"
 done
+
+# docquotes.sh must pass a quote that is the code as it is, with or without
+# its comment, and catch one that is not (a line added, a line lost) or
+# that names a function the file does not define.
+anon=$MMAPDEMO_TOP/module/anon.c fn=mmapdemo_anon_shared_fault
+first=$(grep -n "^static vm_fault_t $fn(" "$anon" | cut -d: -f1)
+comment=$(head -n "$first" "$anon" | grep -n '^/\*' | tail -n 1 | cut -d: -f1)
+quote() {	# quote MARKER_ARGS FIRST_LINE: anon.c from FIRST_LINE, marked
+	# shellcheck disable=SC2016 # Markdown backticks, not a command
+	printf '<!-- quote: module/anon.c %s -->\n```c\n' "$1"
+	sed -n "$2,/^}\$/p" "$anon"
+	# shellcheck disable=SC2016
+	printf '```\n'
+}
+quote "$fn" "$first" >"$tmp/quote.md"
+expect "docquotes passes a quote as in the source" 0 \
+	"$MMAPDEMO_TOP/scripts/docquotes.sh" "$tmp/quote.md"
+quote "$fn +comment" "$comment" >"$tmp/quote.md"
+expect "docquotes passes a quote with its comment" 0 \
+	"$MMAPDEMO_TOP/scripts/docquotes.sh" "$tmp/quote.md"
+quote "$fn" "$first" | sed '5a\	/* abridged */' >"$tmp/quote.md"
+expect "docquotes on a quote with a line the code lacks" 1 \
+	"$MMAPDEMO_TOP/scripts/docquotes.sh" "$tmp/quote.md"
+quote "$fn" "$first" | sed '5d' >"$tmp/quote.md"
+expect "docquotes on a quote that lost a line" 1 \
+	"$MMAPDEMO_TOP/scripts/docquotes.sh" "$tmp/quote.md"
+quote mmapdemo_no_such_fault "$first" >"$tmp/quote.md"
+expect "docquotes on a quote of a function that is not there" 1 \
+	"$MMAPDEMO_TOP/scripts/docquotes.sh" "$tmp/quote.md"
 
 if [ -n "${1:-}" ]; then
 	echo 'exit 3' >"$tmp/run3.sh"
