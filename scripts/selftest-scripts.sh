@@ -70,6 +70,20 @@ printf '# TAP version 13\n# 1..3\n# ok 1 a\n# not ok 2 b\nok 1 top\n' >"$tmp/tap
 expect "tap-count counts the results nested in the kselftest runner's output" 0 \
 	bash -c "[ \"\$('$MMAPDEMO_TOP/scripts/tap-count.sh' '$tmp/tap' 1)\" = '1 2 0' ]"
 
+printf '# mmapdemo.sh: running x\n# mmapdemo.sh: running y\nTAP version 13\n1..1\nok 1 a\n' \
+	>"$tmp/tap"
+expect "tap-count counts a program that died before its plan as failed" 0 \
+	bash -c "[ \"\$('$MMAPDEMO_TOP/scripts/tap-count.sh' '$tmp/tap')\" = '1 1 0' ]"
+
+printf 'TAP version 13\n1..0 # SKIP no device\nTAP version 13\n1..1\nok 1 a\n' >"$tmp/tap"
+expect "tap-count counts a skip-all plan as skipped" 0 \
+	bash -c "[ \"\$('$MMAPDEMO_TOP/scripts/tap-count.sh' '$tmp/tap')\" = '1 0 1' ]"
+
+printf '# TAP version 13\n# 1..1\n# ok 1 a\nnot ok 1 selftests: mmapdemo: mmapdemo.sh # exit=1\n' \
+	>"$tmp/tap"
+expect "tap-count counts the kselftest runner's own failures" 0 \
+	bash -c "[ \"\$('$MMAPDEMO_TOP/scripts/tap-count.sh' '$tmp/tap' 1)\" = '1 1 0' ]"
+
 # docrefs.sh must catch a function that is not where a doc says, a missing
 # file and a line number, and pass what resolves.
 src=$(kernel_source)
