@@ -8,7 +8,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 
 KERNELRELEASE_OF_KDIR = $(shell cat $(KDIR)/include/config/kernel.release)
 
-.PHONY: all modules clean check demo shell bench check-host tests install uninstall
+.PHONY: all modules clean check demo shell bench mutants check-host tests install uninstall
 
 all modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -41,6 +41,10 @@ shell:
 # The benchmark, in VMs: build/bench/table.txt (see README.md).
 bench:
 	scripts/bench.sh
+
+# Planted bugs, each of which some test must catch (see README.md).
+mutants:
+	scripts/mutants.sh
 
 # The selftests against the module loaded on this machine (as root).
 check-host:

@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make mutants`: prove that the tests can fail.  Each mutant is one small,
+# realistic driver bug planted in a copy of module/ (a Perl substitution
+# that must match); the module is built with it for the newest kernel, and
+# the tests that guard against that class of bug run in a VM.  A mutant is
+# caught when any of them fails, the VM fails, or the kernel log reports a
+# problem.  Prints one line per mutant and "N caught, N missed"; exits 1
+# if any was missed.
+#
+#   scripts/mutants.sh [NAME...]      (all mutants by default)
+#   MUTANT_KERNEL=6.12 scripts/mutants.sh   (another kernel line)
+#
+# Not part of `make check` (it boots a VM per mutant: about 15 minutes).
+# To prove a new test can fail, add the bug it guards against here.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+KERNEL=${MUTANT_KERNEL:-newest}
+OUT=$BUILD/mutants
+
+# NAME|FILE|PERL SUBSTITUTION|TESTS (commands run in /mmapdemo)|WHAT
+# (no "|" inside a field: write \x7c in a pattern)
+mutants() {
+	cat <<'LIST'
+fault-eof-partial|file_mmap.c|s/DIV_ROUND_UP\(i_size_read\(inode\), PAGE_SIZE\)/(i_size_read(inode) >> PAGE_SHIFT)/|./boundary_test -r file.mmapdemo.fault_at_the_end|the last, partial page refused
+fault-eof-past|file_mmap.c|s/vmf->pgoff >= DIV_ROUND_UP/vmf->pgoff > DIV_ROUND_UP/|./folio_test -r folio.truncate_mid_folio|a page past the end served while a kept folio holds it
+lfs-off-by-one|file_mmap.c|s/> MAX_LFS_FILESIZE >> PAGE_SHIFT/>= MAX_LFS_FILESIZE >> PAGE_SHIFT/|./reliability_test -r global.merge|the last legal page offset refused
+short-write-keeps-pages|buffer.c|s/if \(end > i_size_read\(inode\)\)\n\t\ttruncate_inode_pages/if (0)\n\t\ttruncate_inode_pages/|./boundary_test -r dev.pages_after_short_and_failed_writes|pages past the end left after a short write
+anon-object-no-owner|anon.c|s/(static const struct file_operations mmapdemo_anon_object_fops = \{\n)\t.owner = THIS_MODULE,\n/$1/|./boundary_test -r global.pinned|an anonymous object's file without .owner
+huge-no-fsync|huge.c|s/\t.fsync = noop_fsync,\n//|./boundary_test -r global.huge_msync|the huge device without .fsync
+huge-pmd-unaligned|huge.c|s/ \x7c\x7c\n\t    hpgoff & \(MMAPDEMO_CHUNK_PAGES - 1\)//|./boundary_test -r global.huge_aligned_address_unaligned_offset|a PMD over a file offset that is not 2 MiB aligned
+zero-page-refcounted|anon.c|s/ret = vmf_insert_mixed\(vmf->vma, vmf->address, zero_pfn\);/get_page(mmapdemo_zero_page);\n\t\tvmf->page = mmapdemo_zero_page;/|./reliability_test -r global.zero_page|a private read maps a page of the driver's, one reference per entry
+anon-objects-share-a-file|anon.c|s/\tdesc->vm_file = file;\n/\tfput(file);\n/|./reliability_test -r global.anon_objects_own_inodes; ./anon_test -r anon.mmapdemo.shared_not_between_mmaps|shared objects without a file of their own
+pgoff-from-address|file_mmap.c|s/mmapdemo_lock_folio\(inode->i_mapping, vmf->pgoff\)/mmapdemo_lock_folio(inode->i_mapping, (vmf->address - vmf->vma->vm_start) >> PAGE_SHIFT)/|./file_test; ./ops_test -r ops.file_shared_rdwr.mremap_move -r ops.file_shared_rdwr.munmap_split|the page offset computed from the address
+read-holds-lock|buffer.c|s/(ssize_t mmapdemo_buf_read\(struct kiocb \*iocb, struct iov_iter \*to\)\n\{\n.*?\n\n)/$1\tinode_lock_shared(mapping->host);\n/s; s/(\t\tcond_resched\(\);\n\t\}\n)(\treturn done;\n\}\n\nssize_t mmapdemo_buf_write)/$1\tinode_unlock_shared(mapping->host);\n$2/; s/(if \(copied < n\))\n\t\t\treturn done \?: -EFAULT;/$1 {\n\t\t\tdone = done ?: -EFAULT;\n\t\t\tbreak;\n\t\t}/|./reliability_test -r global.read_unlocked|read() holding the inode lock across the copy
+huge-pte-unlocked|huge.c|s/\tmutex_lock\(&chunk->lock\);\n\tif \(pmd_trans_huge/\tif (pmd_trans_huge/; s/\tmutex_unlock\(&chunk->lock\);\n\treturn mmapdemo_fault_done\(&mmapdemo_huge_dev, vmf, 0, ret\);/\treturn mmapdemo_fault_done(\&mmapdemo_huge_dev, vmf, 0, ret);/|MMAPDEMO_LONG=1 ./reliability_test -r global.huge_race|a page fault that ignores the PMD fault's lock
+LIST
+}
+
+# plant NAME FILE SUBST DIR: copy module/ to DIR with the bug in FILE.
+plant() {
+	local name=$1 file=$2 subst=$3 dir=$4
+
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp "$MMAPDEMO_TOP/Kbuild" "$dir/"
+	cp -r "$MMAPDEMO_TOP/module" "$dir/"
+	perl -0pi -e "$subst" "$dir/module/$file" || return 1
+	# The substitution must have changed something.
+	! cmp -s "$MMAPDEMO_TOP/module/$file" "$dir/module/$file" ||
+		{ echo "mutants: $name: the substitution matched nothing" >&2; return 1; }
+}
+
+# run NAME TESTS DIR: build, boot with TESTS; 0 if the VM run was clean,
+# 3 if the module did not build.
+run() {
+	local name=$1 tests=$2 dir=$3 ko
+
+	kernel_make "$KERNEL" M="$dir" modules >"$dir/build.log" 2>&1 || return 3
+	ko=$dir/mmapdemo.ko
+	printf 'export MMAPDEMO_KO=/mmapdemo/mmapdemo.ko\ncd /mmapdemo && insmod mmapdemo.ko || exit 1\nrc=0\n' >"$dir/run.sh"
+	tr ';' '\n' <<<"$tests" | sed '/^ *$/d; s/^ *//; s/$/ || rc=1/' >>"$dir/run.sh"
+	echo "exit \$rc" >>"$dir/run.sh"
+	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$dir/initramfs.cpio.gz" "$dir/run.sh" \
+		"$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" || return 2
+	"$MMAPDEMO_TOP/scripts/vm.sh" -k "$(kernel_image "$KERNEL")" \
+		-i "$dir/initramfs.cpio.gz" -o "$dir/vm" -t 300 -m 2048 >"$dir/vm.log" 2>&1
+}
+
+"$MMAPDEMO_TOP/scripts/setup.sh" >/dev/null
+"$MMAPDEMO_TOP/scripts/ksft.sh"
+mkdir -p "$BUILD/tests" "$OUT"
+make -s -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static ||
+	die "cannot build the tests"
+
+caught=0 missed=0
+# First the module as it is: the same tests must pass, or nothing is shown.
+note "the module as it is, on $KERNEL"
+all_tests=$(mutants | cut -d'|' -f4 | tr '\n' ';')
+mkdir -p "$OUT/none"
+rm -rf "$OUT/none"/*
+cp "$MMAPDEMO_TOP/Kbuild" "$OUT/none/" && cp -r "$MMAPDEMO_TOP/module" "$OUT/none/"
+run none "$all_tests" "$OUT/none" || die "the tests fail without a mutant: see ${OUT#"$MMAPDEMO_TOP"/}/none"
+
+while IFS='|' read -r name file subst tests what; do
+	[ $# -eq 0 ] || [[ " $* " == *" $name "* ]] || continue
+	dir=$OUT/$name
+	if ! plant "$name" "$file" "$subst" "$dir"; then
+		missed=$((missed + 1))
+		printf 'ERROR   %-26s %s (could not plant)\n' "$name" "$what"
+		continue
+	fi
+	run "$name" "$tests" "$dir"
+	case $? in
+	0)
+		missed=$((missed + 1))
+		printf 'MISSED  %-26s %s\n' "$name" "$what"
+		;;
+	3)
+		missed=$((missed + 1))
+		printf 'ERROR   %-26s %s (does not build)\n' "$name" "$what"
+		;;
+	*)
+		caught=$((caught + 1))
+		printf 'caught  %-26s %s\n' "$name" "$what"
+		;;
+	esac
+done < <(mutants)
+echo "$caught caught, $missed missed"
+[ "$missed" -eq 0 ]
