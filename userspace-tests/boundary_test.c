@@ -3,7 +3,8 @@
  * Exact boundaries, from the contract rather than from the code:
  *  - "file" (on /dev/mmapdemo and on a memfd): the last byte and the first
  *    byte past the end, for faults and for read() and write() whose buffer
- *    is a mapping of the very file, across the end;
+ *    is a mapping of the very file, across the end; first faults in a
+ *    mapping at a file offset, after its front was unmapped;
  *  - "dev": max_size itself and one past it; the pages the device holds
  *    after each resize and after a write that failed or stopped short;
  *  - "pinned": the module cannot be unloaded while a mapping of any kind
@@ -112,6 +113,43 @@ TEST_F(file, read_write_through_own_mapping)
 		EXPECT_EQ(size, info.size);
 	}
 	munmap(p, 4 * ps);
+}
+
+/*
+ * A mapping that starts at a file offset, or whose front was unmapped: the
+ * first write to each page, shared or private, goes to (or copies) the
+ * page at the file offset the VMA says, not at its distance from the
+ * VMA's start.
+ */
+TEST_F(file, faults_at_file_offsets)
+{
+	size_t ps = self->ps;
+	unsigned char *s, *p, c = 0;
+
+	ASSERT_EQ(0, backend_resize(variant->backend, self->fd, 8 * ps));
+	for (size_t i = 0; i < 8; i++) {
+		unsigned char b = (unsigned char)(0x10 + i);
+
+		ASSERT_EQ(1, pwrite(self->fd, &b, 1, (off_t)(i * ps)));
+	}
+	s = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 (off_t)(2 * ps));
+	p = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd,
+		 (off_t)(2 * ps));
+	ASSERT_NE(MAP_FAILED, s);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(s, ps)); /* the VMA now starts at offset 3 */
+	ASSERT_EQ(0, munmap(p, ps));
+	s[ps + 1] = 'S'; /* a first access, and a write: file page 3 */
+	p[2 * ps + 1] = 'P'; /* a copy of file page 4 */
+	EXPECT_EQ(0x13, s[ps]);
+	EXPECT_EQ(0x14, p[2 * ps]);
+	EXPECT_EQ(1, pread(self->fd, &c, 1, (off_t)(3 * ps + 1)));
+	EXPECT_EQ('S', c);
+	EXPECT_EQ(1, pread(self->fd, &c, 1, (off_t)(4 * ps + 1)));
+	EXPECT_EQ(0, c); /* the private store stayed private */
+	munmap(s + ps, 3 * ps);
+	munmap(p + ps, 3 * ps);
 }
 
 FIXTURE(dev)
