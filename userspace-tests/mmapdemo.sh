@@ -42,7 +42,7 @@ rc=0
 # unload_test goes last: it reloads the module, and checks nothing is left.
 for t in file_test anon_test huge_test admit_test flags_test ops_test \
 	trace_test tour_test limits_test fault_inject_test hostile_test \
-	reliability_test folio_test boundary_test uffd_test remote_test \
+	reliability_test folio_test boundary_test uffd_test remote_test huge_ops_test \
 	stress_test; do
 	"$dir/$t" || rc=1
 done
