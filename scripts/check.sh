@@ -187,7 +187,7 @@ check "the tutorial quotes the tour's expected output" "$LOGS/tour-doc.log" \
 	tour_doc_check
 check "modinfo: every parameter described" "$LOGS/modinfo.log" \
 	modinfo_check "$BUILD/k/6.12/mmapdemo.ko"
-check "dkms build against $(echo $debian_kernels)" "$LOGS/dkms.log" dkms_check
+check "dkms build against ${debian_kernels//$'\n'/ }" "$LOGS/dkms.log" dkms_check
 check "make install and uninstall (scratch root)" "$LOGS/install.log" install_check
 
 note "debug kernel"
