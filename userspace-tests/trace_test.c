@@ -78,7 +78,7 @@ TEST_F(stats, debugfs_ioctl_agree)
 	if (access("/sys/kernel/debug/mmapdemo", F_OK))
 		SKIP(return, "no debugfs");
 	for (int i = 0; i < 3; i++) {
-		struct mmapdemo_info info;
+		struct mmapdemo_info info = { 0 };
 		const __u64 *val = (const __u64 *)&info;
 		char path[128], *dbg;
 
