@@ -809,8 +809,13 @@ TEST_F(ops, mremap_dontunmap)
 
 		WANT_MAPPED(p);
 		prepare(_metadata, variant, s, p, NPAGES, want);
+		/*
+		 * With MREMAP_DONTUNMAP the kernel takes new_address as a
+		 * hint, and checks it: pass one, not whatever the register
+		 * holds.
+		 */
 		q = mremap(p, NPAGES * ps, NPAGES * ps,
-			   MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+			   MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
 		ASSERT_NE(MAP_FAILED, q) TH_LOG("on %s", s->name);
 		WANT(true, q != p);
 		for (size_t i = 0; i < NPAGES; i++)
