@@ -206,16 +206,21 @@ check "selftests build" "$LOGS/tests-build.log" \
 	make -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static
 
 # The same directory copied into the newest kernel's source tree, built
-# there and installed the way kselftest does it; the newest kernel's VM
-# runs that install (the debug kernel is built from the same tree).
+# from there and installed the way kselftest does it; the newest kernel's
+# VM runs that install (the debug kernel is built from the same tree).  The
+# objects go to an output tree (O=), build/khdr, which already holds the
+# tree's uapi headers (ksft.sh): the selftests' Makefile then points
+# KHDR_INCLUDES there, and the source tree stays clean for the debug
+# kernel's own O= build.
 intree_install() {
 	local src sel
 
 	src=$(kernel_source) && sel=$src/tools/testing/selftests
 	exec 8>"$CACHE/src.lock" && flock 8 || return 1
-	rm -rf "$sel/mmapdemo" "$BUILD/kselftest"
+	rm -rf "$sel/mmapdemo" "$BUILD/kselftest" "$BUILD/khdr/kselftest"
 	cp -r "$MMAPDEMO_TOP/userspace-tests" "$sel/mmapdemo" &&
-		make -C "$sel" TARGETS=mmapdemo install INSTALL_PATH="$BUILD/kselftest" \
+		make -C "$sel" O="$BUILD/khdr" TARGETS=mmapdemo install \
+			INSTALL_PATH="$BUILD/kselftest" \
 			MMAPDEMO_UAPI="$MMAPDEMO_TOP/module/uapi" LDFLAGS=-static
 	local rc=$?
 	rm -rf "$sel/mmapdemo"

@@ -22,10 +22,6 @@
 #define SCRATCH (64UL << 20) /* where MAP_FIXED and mremap may go */
 #define NSLOTS 4
 
-#ifndef MADV_SOFT_OFFLINE
-#define MADV_SOFT_OFFLINE 101
-#endif
-
 static unsigned long calls = 3000;
 static uint64_t seed;
 

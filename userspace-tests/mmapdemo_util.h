@@ -24,46 +24,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mmapdemo.h"
+/*
+ * The mmap, madvise and mremap flags that older C libraries lack
+ * (MAP_SHARED_VALIDATE, MAP_FIXED_NOREPLACE, MADV_POPULATE_READ,
+ * MREMAP_DONTUNMAP, ...) come from the kernel's uapi headers: the Makefile
+ * puts $(KHDR_INCLUDES) first, as every selftest does.
+ */
+#include <linux/mman.h>
 
-/* Flags newer than some C libraries' headers (values for x86-64). */
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE 0x03
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
-#ifndef MAP_SYNC
-#define MAP_SYNC 0x80000
-#endif
-#ifndef MAP_UNINITIALIZED
-#define MAP_UNINITIALIZED 0x4000000
-#endif
-#ifndef MADV_WIPEONFORK
-#define MADV_WIPEONFORK 18
-#define MADV_KEEPONFORK 19
-#endif
-#ifndef MADV_COLD
-#define MADV_COLD 20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-#ifndef MREMAP_FIXED
-#define MREMAP_FIXED 2
-#endif
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 1
-#endif
+#include "mmapdemo.h"
 
 #define MD_PATH "/dev/mmapdemo"
 #define MD_ANON_PATH "/dev/mmapdemo-anon"

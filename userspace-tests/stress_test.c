@@ -1324,15 +1324,6 @@ static void op_pcheck(struct actor *a)
 	check_page(a, &a->pv, rndn(a, a->pv.npages));
 }
 
-#ifndef MADV_COLD
-#define MADV_COLD 20
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#define MADV_POPULATE_WRITE 23
-#endif
-
 /*
  * Write faults copied what a private view showed of the file (populate,
  * mlock): unknown from now on, until stored to.  That includes pages whose
