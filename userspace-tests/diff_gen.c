@@ -11,19 +11,10 @@
 
 #include "diff_test.h"
 
-uint64_t splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* Uniform in [0, n). */
 int rnd(struct seq *q, int n)
 {
-	return n > 1 ? (int)(splitmix(&q->rng) % (uint64_t)n) : 0;
+	return n > 1 ? (int)(splitmix64(&q->rng) % (uint64_t)n) : 0;
 }
 
 bool chance(struct seq *q, int percent)

@@ -18,55 +18,18 @@
 struct vma vmas[2048];
 int nvmas;
 int maps_fd = -1;
-static char maps_buf[1 << 18];
 
 void read_maps(void)
 {
-	size_t n = 0;
-	ssize_t r;
-	char *line, *end;
-
-	/* Kept open: reading from 0 again walks the VMAs afresh. */
-	while ((r = pread(maps_fd, maps_buf + n, sizeof(maps_buf) - 1 - n, n)) >
-	       0)
-		n += r;
-	if (r < 0)
+	nvmas = maps_read(maps_fd, vmas, ARRAY_SIZE(vmas));
+	if (nvmas < 0)
 		harness_error("read /proc/self/maps", NULL);
-	maps_buf[n] = 0;
-	nvmas = 0;
-	for (line = maps_buf; *line && nvmas < (int)ARRAY_SIZE(vmas);
-	     line = end + 1) {
-		struct vma *v = &vmas[nvmas];
-
-		v->start = strtoul(line, &end, 16);
-		v->end = strtoul(end + 1, &end, 16);
-		memcpy(v->perms, end + 1, 4);
-		v->perms[4] = 0;
-		v->off = strtoull(end + 6, &end, 16);
-		nvmas++;
-		end = strchr(end, '\n');
-		if (!end)
-			break;
-	}
 }
 
 /* The VMA holding @addr, or -1. */
 int vma_at(const void *addr)
 {
-	uintptr_t a = (uintptr_t)addr;
-	int lo = 0, hi = nvmas - 1;
-
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-
-		if (a < vmas[mid].start)
-			hi = mid - 1;
-		else if (a >= vmas[mid].end)
-			lo = mid + 1;
-		else
-			return mid;
-	}
-	return -1;
+	return maps_find(vmas, nvmas, addr);
 }
 
 /*
@@ -118,16 +81,14 @@ static void observe_side(const struct pair *p, const struct side *s,
 
 		so->probed = probe[sl];
 		for (int pg = 0; pg < WIN; pg++) {
-			unsigned char *a =
-				(unsigned char *)slot_addr(s, sl, pg);
-			unsigned char val;
+			struct touch t = { 0 };
 
-			so->sig[pg] = 0;
-			so->code[pg] = 0;
 			if ((so->probed & (1u << pg)) &&
 			    (so->perms[pg][0] == 'r' ||
 			     so->perms[pg][1] == 'w'))
-				so->sig[pg] = load_byte(a, &val, &so->code[pg]);
+				t = peek(slot_addr(s, sl, pg));
+			so->sig[pg] = t.sig;
+			so->code[pg] = t.code;
 		}
 	}
 	o->file = p->file && pr->file;

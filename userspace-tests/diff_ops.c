@@ -113,58 +113,6 @@ int perms_prot(const char *perms)
 	       (perms[2] == 'x' ? PROT_EXEC : 0);
 }
 
-/* ---- accesses that may fault ---- */
-
-/*
- * One handler for the whole run, with SA_NODEFER so that siglongjmp() out
- * of it leaves nothing blocked: an access then costs no system call.
- */
-static sigjmp_buf probe_jmp;
-static volatile sig_atomic_t probe_armed, probe_sig, probe_code;
-
-void probe_handler(int sig, siginfo_t *si, void *uc)
-{
-	if (!probe_armed) {
-		/* Not ours: die of it. */
-		signal(sig, SIG_DFL);
-		return;
-	}
-	probe_armed = 0;
-	probe_sig = sig;
-	probe_code = si->si_code;
-	siglongjmp(probe_jmp, 1);
-}
-
-/* Load the byte at @p: 0, or the signal that it raised (and its code). */
-int load_byte(const volatile unsigned char *p, unsigned char *val, int *code)
-{
-	*val = 0;
-	*code = 0;
-	if (sigsetjmp(probe_jmp, 0) == 0) {
-		probe_armed = 1;
-		*val = *p;
-		probe_armed = 0;
-		return 0;
-	}
-	*code = probe_code;
-	return probe_sig;
-}
-
-/* Store @n bytes of @val at @p, within one page. */
-int store_bytes(volatile unsigned char *p, unsigned char val, int n, int *code)
-{
-	*code = 0;
-	if (sigsetjmp(probe_jmp, 0) == 0) {
-		probe_armed = 1;
-		for (int i = 0; i < n; i++)
-			p[i] = val;
-		probe_armed = 0;
-		return 0;
-	}
-	*code = probe_code;
-	return probe_sig;
-}
-
 /* /proc/self/mem reaches any page a mapping has, whatever its protection. */
 ssize_t mem_read(const void *addr, void *buf, size_t len)
 {
@@ -201,13 +149,13 @@ long long side_size(const struct side *s)
 bool file_page(const struct side *s, long long idx, unsigned char *buf,
 	       bool store)
 {
-	unsigned char *m, v;
-	int sig, code;
+	unsigned char *m;
+	int sig;
 
 	if (idx >= MAXFILE + 4)
 		return false;
 	if (!store) {
-		sig = load_byte(s->view + idx * ps, &v, &code);
+		sig = peek(s->view + idx * ps).sig;
 		if (!sig)
 			memcpy(buf, s->view + idx * ps, ps);
 		return !sig;
@@ -216,7 +164,7 @@ bool file_page(const struct side *s, long long idx, unsigned char *buf,
 		 (off_t)(idx * ps));
 	if (m == MAP_FAILED)
 		return false;
-	sig = store_bytes(m, 0, 1, &code);
+	sig = store_bytes(m, 0, 1).sig;
 	if (!sig)
 		memcpy(m, buf, ps);
 	munmap(m, ps);
@@ -509,13 +457,11 @@ void do_fork(const struct pair *p, const struct op *op, struct result *rd,
 			unsigned char *a = (unsigned char *)slot_addr(
 						   s, op->slot, op->pg) +
 					   op->off;
+			struct touch t = touch(a, op->write, op->val);
 
-			if (op->write)
-				cr[i].sig =
-					store_bytes(a, op->val, 1, &cr[i].code);
-			else
-				cr[i].sig =
-					load_byte(a, &cr[i].val, &cr[i].code);
+			cr[i].sig = t.sig;
+			cr[i].code = t.code;
+			cr[i].val = t.val;
 		}
 		_exit(write(fds[1], cr, sizeof(cr)) == (ssize_t)sizeof(cr) ? 0 :
 									     1);
@@ -539,7 +485,7 @@ void do_fork(const struct pair *p, const struct op *op, struct result *rd,
 static void do_huge(const struct side *s, const struct op *op, struct result *r)
 {
 	int flags = op->flags, fd = op->ro ? s->rofd : s->fd;
-	unsigned char v;
+	struct touch t;
 	void *m;
 
 	if (s->bk == BK_MAPANON) {
@@ -554,8 +500,10 @@ static void do_huge(const struct side *s, const struct op *op, struct result *r)
 		return;
 	}
 	if (op->prot != PROT_NONE) {
-		r->sig = load_byte(m, &v, &r->code);
-		r->data = v;
+		t = peek(m);
+		r->sig = t.sig;
+		r->code = t.code;
+		r->data = t.val;
 	}
 	munmap(m, huge_len);
 }
@@ -563,9 +511,11 @@ static void do_huge(const struct side *s, const struct op *op, struct result *r)
 /* Run @op on one side. */
 void exec_op(const struct side *s, const struct op *op, struct result *r)
 {
-	unsigned char *a = NULL, *buf = iobuf, v;
+	unsigned char *a = NULL, *buf = iobuf;
 	size_t len = (size_t)op->npg * ps;
 	struct iovec local, remote;
+	struct fault f;
+	struct touch t;
 
 	memset(r, 0, sizeof(*r));
 	if (op->slot >= 0)
@@ -579,11 +529,15 @@ void exec_op(const struct side *s, const struct op *op, struct result *r)
 		SYSRET(r, munmap(a, len));
 		break;
 	case OP_LOAD:
-		r->sig = load_byte(a + op->off, &v, &r->code);
-		r->data = v;
+		t = peek(a + op->off);
+		r->sig = t.sig;
+		r->code = t.code;
+		r->data = t.val;
 		break;
 	case OP_STORE:
-		r->sig = store_bytes(a + op->off, op->val, op->len, &r->code);
+		f = store_bytes(a + op->off, op->val, op->len);
+		r->sig = f.sig;
+		r->code = f.code;
 		break;
 	case OP_PREAD:
 		if (a)

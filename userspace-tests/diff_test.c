@@ -253,7 +253,7 @@ static bool run_seq(struct pair *p, uint64_t seed, unsigned long *steps)
 	q.p = p;
 	q.seed = seed;
 	q.rng = seed;
-	splitmix(&q.rng);
+	splitmix64(&q.rng);
 	setup_seq(&q);
 	if (verbose)
 		ksft_print_msg("%s sequence, seed %" PRIu64
@@ -441,8 +441,6 @@ static void run_pair(enum pair_id id, unsigned long count, uint64_t seed)
 
 static void init(void)
 {
-	struct sigaction sa = { .sa_sigaction = probe_handler,
-				.sa_flags = SA_SIGINFO | SA_NODEFER };
 	unsigned long long ram = 0, swap = 0, v;
 	char line[256], *zero;
 	struct utsname u;
@@ -467,10 +465,6 @@ static void init(void)
 		fclose(f);
 	/* Twice RAM and swap, in GiB: more than any commit limit grants. */
 	huge_len = (size_t)(((ram + swap) * 2 >> 20) + 1) << 30;
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
 
 	procmem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	if (procmem < 0)

@@ -16,13 +16,6 @@
 
 #include "mmapdemo_util.h"
 
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#endif
-#ifndef __noreturn
-#define __noreturn __attribute__((__noreturn__))
-#endif
-
 #define NSLOTS 4 /* mappings a sequence juggles */
 #define WIN 32 /* pages of a slot's window that may be mapped */
 #define STRIDE 64 /* pages between two windows: the rest is a guard */
@@ -220,9 +213,6 @@ bool huge_then(struct ctx *c);
 
 /* ---- diff_ops.c ---- */
 
-void probe_handler(int sig, siginfo_t *si, void *uc);
-int load_byte(const volatile unsigned char *p, unsigned char *val, int *code);
-int store_bytes(volatile unsigned char *p, unsigned char val, int n, int *code);
 uint64_t hash_bytes(const void *p, size_t n);
 const char *errname(int e);
 const char *signame(int sig, int code);
@@ -244,13 +234,6 @@ void exec_op(const struct side *s, const struct op *op, struct result *r);
 
 /* ---- diff_observe.c ---- */
 
-/* A line of /proc/self/maps. */
-struct vma {
-	uintptr_t start, end;
-	char perms[5];
-	unsigned long long off; /* file offset of start */
-};
-
 extern struct vma vmas[];
 extern int nvmas;
 extern int maps_fd; /* /proc/self/maps */
@@ -264,7 +247,6 @@ void affected(const struct seq *q, const struct op *op, struct probe *pr);
 
 /* ---- diff_gen.c ---- */
 
-uint64_t splitmix(uint64_t *x);
 int rnd(struct seq *q, int n);
 bool chance(struct seq *q, int percent);
 void gen(struct seq *q, struct op *op);

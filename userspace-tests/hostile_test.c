@@ -27,11 +27,7 @@ static uint64_t seed;
 
 static uint64_t rnd(void)
 {
-	/* xorshift64* */
-	seed ^= seed >> 12;
-	seed ^= seed << 25;
-	seed ^= seed >> 27;
-	return seed * 0x2545f4914f6cdd1dULL;
+	return xorshift64s(&seed);
 }
 
 #define PICK(a) ((a)[rnd() % (sizeof(a) / sizeof((a)[0]))])

@@ -256,19 +256,9 @@ long file_put(const struct side *s, size_t i, unsigned char c)
  * fault maps on the reference is known; and no two test mappings are ever
  * adjacent, so none merges with another.
  */
-void *reserve(size_t len)
+void *reserve_window(size_t len)
 {
-	char *r, *p;
-
-	r = mmap(NULL, len + WINDOW, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (r == MAP_FAILED)
-		return MAP_FAILED;
-	p = (char *)(((uintptr_t)r + WINDOW - 1) & ~(uintptr_t)(WINDOW - 1));
-	if (p > r)
-		munmap(r, p - r);
-	munmap(p + len, r + len + WINDOW - (p + len));
-	return p;
+	return reserve(len, WINDOW);
 }
 
 /* Map @npages of @s with @prot and the variant's type and populate flag. */
@@ -276,7 +266,7 @@ unsigned char *map_prot(const struct ops_variant *v, const struct side *s,
 			size_t npages, int prot)
 {
 	size_t len = npages * ps;
-	void *at = reserve(len), *p;
+	void *at = reserve_window(len), *p;
 
 	if (at == MAP_FAILED)
 		return MAP_FAILED;

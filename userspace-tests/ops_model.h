@@ -11,7 +11,7 @@
 #define NPAGES 4 /* the pages of a test's mapping */
 #define FILE_PAGES 4 /* the file kind's file: exactly NPAGES */
 #define BIG_PAGES 6 /* a mapping that runs 2 pages past the file */
-#define WINDOW 65536 /* fault_around_bytes: see reserve() */
+#define WINDOW 65536 /* fault_around_bytes: see reserve_window() */
 
 #define FILL(i) ('A' + (long)(i)) /* page i of the file holds */
 #define STORED(i) ('a' + (long)(i)) /* prepare() stores to page i */
@@ -23,7 +23,7 @@
 #define FAULT_ELSEWHERE (-9999) /* a signal for another address */
 #define CHILD_FAILED (-9998) /* a fork child did not report */
 
-#define PM_PFN(e) ((e) & ((1ULL << 55) - 1))
+#define PM_PFN(e) ((e)&PM_PFN_MASK)
 
 extern size_t ps; /* the page size */
 
@@ -90,7 +90,7 @@ long load(const void *p);
 long store(void *p, unsigned char val);
 long file_byte(const struct side *s, size_t i);
 long file_put(const struct side *s, size_t i, unsigned char c);
-void *reserve(size_t len);
+void *reserve_window(size_t len);
 unsigned char *map_prot(const struct ops_variant *v, const struct side *s,
 			size_t npages, int prot);
 unsigned char *map(const struct ops_variant *v, const struct side *s,

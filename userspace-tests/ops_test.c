@@ -318,7 +318,7 @@ TEST_F(ops, mremap_move)
 
 		WANT_MAPPED(p);
 		prepare(_metadata, v, s, p, NPAGES, want);
-		dst = reserve(2 * ps);
+		dst = reserve_window(2 * ps);
 		WANT_MAPPED(dst);
 		q = mremap(p + ps, 2 * ps, 2 * ps,
 			   MREMAP_MAYMOVE | MREMAP_FIXED, dst);

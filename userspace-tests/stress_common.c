@@ -10,7 +10,6 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <time.h>
-#include <ucontext.h>
 
 #include "stress_test.h"
 
@@ -35,14 +34,6 @@ _Static_assert(ARRAY_SIZE(err_name) == NR_ERR, "one name per error");
 
 /* ---- time, random numbers, output ---- */
 
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void sleep_us(unsigned int us)
 {
 	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
@@ -52,10 +43,7 @@ void sleep_us(unsigned int us)
 
 uint64_t rnd(struct actor *a)
 {
-	a->rng ^= a->rng >> 12;
-	a->rng ^= a->rng << 25;
-	a->rng ^= a->rng >> 27;
-	return a->rng * 0x2545f4914f6cdd1dULL;
+	return xorshift64s(&a->rng);
 }
 
 unsigned int rndn(struct actor *a, unsigned int n)
@@ -155,105 +143,45 @@ __printf(3, 4) void fail(struct actor *a, enum err kind, const char *fmt, ...)
 		note("(more errors: -v shows them all)");
 }
 
-/* ---- guarded access: SIGBUS and SIGSEGV, per thread ---- */
+/* ---- guarded access: SIGBUS and SIGSEGV ---- */
 
-/* volatile: the stores around the access must stay, and in order. */
-static __thread sigjmp_buf *volatile guard_jmp;
-static __thread volatile sig_atomic_t guard_sig, guard_code;
-static __thread void *volatile guard_addr;
+struct words {
+	uint64_t *dst;
+	volatile uint64_t *map;
+	size_t len;
+	bool store;
+	uint64_t word;
+};
 
-void on_fault(int sig, siginfo_t *si, void *uc)
+/* Copy or fill, 8 bytes at a time. */
+static void access_words(void *arg)
 {
-	sigjmp_buf *jb = guard_jmp;
+	struct words *w = arg;
 
-	if (!jb) {
-		ucontext_t *u = uc;
-		char msg[160];
-		int n;
-
-		n = snprintf(
-			msg, sizeof(msg),
-			"# ERROR: signal %d (si_code %d) at %p, ip %#llx, outside a guarded access\n",
-			sig, si->si_code, si->si_addr,
-			(unsigned long long)u->uc_mcontext.gregs[REG_RIP]);
-		emit(msg, n);
-		signal(sig, SIG_DFL); /* it faults again, and kills us */
-		return;
+	for (size_t i = 0; i < w->len / 8; i++) {
+		if (w->store)
+			w->map[i] = w->word;
+		else
+			w->dst[i] = w->map[i];
 	}
-	guard_jmp = NULL;
-	guard_sig = sig;
-	guard_code = si->si_code;
-	guard_addr = si->si_addr;
-	siglongjmp(*jb, 1);
-}
-
-static void copy_words(uint64_t *dst, const volatile uint64_t *src, size_t len)
-{
-	for (size_t i = 0; i < len / 8; i++)
-		dst[i] = src[i];
-}
-
-static void fill_words(volatile uint64_t *dst, uint64_t word, size_t len)
-{
-	for (size_t i = 0; i < len / 8; i++)
-		dst[i] = word;
-}
-
-static size_t fault_offset(const void *start, size_t len)
-{
-	uintptr_t a = (uintptr_t)guard_addr, s = (uintptr_t)start;
-
-	if (a < s)
-		return 0;
-	return (a - s < len ? a - s : len) & ~(size_t)7;
 }
 
 /*
  * Copy @len bytes (a multiple of 8) from a mapping, 8 bytes at a time, or
- * fill them with @word (if @store).  sigsetjmp() does not save the signal
- * mask: the handler runs with SA_NODEFER, so nothing stays blocked.
+ * fill them with @word (if @store), with SIGBUS and SIGSEGV caught (by
+ * mmapdemo_util.c's handler, per thread): what happened, and how many
+ * bytes were done before a fault.
  */
-struct access guarded(void *dst, void *map, size_t len, bool store,
-		      uint64_t word)
+struct access guarded_words(void *dst, void *map, size_t len, bool store,
+			    uint64_t word)
 {
-	struct access r = { 0 };
-	sigjmp_buf jb;
+	struct words w = { dst, map, len, store, word };
+	struct fault f = guarded(access_words, &w);
+	struct access r = { .sig = f.sig, .code = f.code, .done = len };
+	uintptr_t a = (uintptr_t)f.addr, s = (uintptr_t)map;
 
-	if (sigsetjmp(jb, 0)) {
-		r.sig = guard_sig;
-		r.code = guard_code;
-		r.done = fault_offset(map, len);
-		return r;
-	}
-	guard_jmp = &jb;
-	if (store)
-		fill_words(map, word, len);
-	else
-		copy_words(dst, map, len);
-	guard_jmp = NULL;
-	r.done = len;
-	return r;
-}
-
-/* Load or store one byte. */
-struct access guarded_byte(void *map, bool store)
-{
-	struct access r = { 0 };
-	volatile unsigned char *p = map;
-	sigjmp_buf jb;
-
-	if (sigsetjmp(jb, 0)) {
-		r.sig = guard_sig;
-		r.code = guard_code;
-		return r;
-	}
-	guard_jmp = &jb;
-	if (store)
-		*p = 0;
-	else
-		(void)*p;
-	guard_jmp = NULL;
-	r.done = 1;
+	if (f.sig)
+		r.done = a < s ? 0 : (a - s < len ? a - s : len) & ~(size_t)7;
 	return r;
 }
 

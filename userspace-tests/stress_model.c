@@ -285,7 +285,8 @@ void check_page(struct actor *a, struct view *v, unsigned int i)
 	if (a->via_procmem)
 		acc = procmem_read(a->buf, v->addr + (size_t)i * ps, ps);
 	else
-		acc = guarded(a->buf, v->addr + (size_t)i * ps, ps, false, 0);
+		acc = guarded_words(a->buf, v->addr + (size_t)i * ps, ps, false,
+				    0);
 	if (r)
 		obs_end(r, p, &o);
 	count(own ? OP_VERIFY : pp ? OP_PCHECK : OP_READ);
@@ -435,8 +436,8 @@ void write_page(struct actor *a, struct view *v, unsigned int i)
 		who ^= 0x80;
 		injected = true;
 	}
-	acc = guarded(NULL, v->addr + (size_t)i * ps, ps, true,
-		      pattern(r->tag, who, p, g));
+	acc = guarded_words(NULL, v->addr + (size_t)i * ps, ps, true,
+			    pattern(r->tag, who, p, g));
 	atomic_thread_fence(memory_order_seq_cst);
 	s1 = atomic_load(&r->rseq);
 	clean = s0 == s1 && !(s0 & 1);
@@ -609,7 +610,8 @@ void priv_store(struct actor *a, struct view *v, unsigned int i)
 		addr = a->sv.addr + (size_t)p * ps;
 		leak = true;
 	}
-	acc = guarded(NULL, addr, ps, true, pattern(TAG_PRIV, a->who, p, g));
+	acc = guarded_words(NULL, addr, ps, true,
+			    pattern(TAG_PRIV, a->who, p, g));
 	if (r) {
 		atomic_thread_fence(memory_order_seq_cst);
 		s1 = atomic_load(&r->rseq);

@@ -238,32 +238,19 @@ static void op_procmem(struct actor *a)
 static bool wait_child_bounded(struct actor *a, pid_t pid, const char *what)
 {
 	uint64_t end = atomic_load(&ctl->deadline), now = now_ns();
-	unsigned int us = 50;
-	int status;
+	int status, rc;
 
 	end = (end > now ? end : now) + GRACE * 1000000000ULL;
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR) {
-			fail(a, ERR_ERRNO, "waitpid: %s", strerror(errno));
-			return false;
-		}
-		if (now_ns() > end) {
-			fail(a, ERR_OTHER, "%s child %d hangs: killed", what,
-			     pid);
-			kill(pid, SIGKILL);
-			end = now_ns() + 10 * 1000000000ULL;
-			while (waitpid(pid, &status, WNOHANG) == 0 &&
-			       now_ns() < end)
-				sleep_us(10000);
-			return false;
-		}
-		sleep_us(us);
-		if (us < 10000)
-			us *= 2;
+	rc = wait_child_until(pid, end, &status);
+	if (rc < 0) {
+		fail(a, ERR_ERRNO, "waitpid: %s", strerror(errno));
+		return false;
+	}
+	if (rc > 0) {
+		fail(a, ERR_OTHER, "%s child %d hangs: killed", what, pid);
+		kill(pid, SIGKILL);
+		wait_child_until(pid, now_ns() + 10 * 1000000000ULL, &status);
+		return false;
 	}
 	if (WIFEXITED(status) && !WEXITSTATUS(status))
 		return true;
@@ -392,15 +379,15 @@ static void op_mremap(struct actor *a)
 static void expect_segv(struct actor *a, void *addr, bool store,
 			const char *prot)
 {
-	struct access acc = guarded_byte(addr, store);
+	struct touch t = touch(addr, store, 0);
 
-	if (acc.sig == SIGSEGV && acc.code == SEGV_ACCERR)
+	if (t.sig == SIGSEGV && t.code == SEGV_ACCERR)
 		event(EV_SIGSEGV);
 	else
 		fail(a, ERR_SIGNAL,
 		     "%s a %s mapping: signal %d, si_code %d, expected SIGSEGV (SEGV_ACCERR)",
-		     store ? "storing to" : "loading from", prot, acc.sig,
-		     acc.code);
+		     store ? "storing to" : "loading from", prot, t.sig,
+		     t.code);
 }
 
 /* mprotect: read-only, then no access, then read-write again. */
@@ -736,7 +723,7 @@ static void op_selfcopy(struct actor *a)
 	/* Read it back before a cut may take our copy of page p. */
 	obs_begin(r, p, &o);
 	n = pread(a->fd, dst, ps, (off_t)p * ps);
-	acc = guarded(a->buf, dst, ps, false, 0);
+	acc = guarded_words(a->buf, dst, ps, false, 0);
 	obs_end(r, p, &o);
 	if (n < 0) {
 		/* A cut may take our private page while the copy faults. */

@@ -666,7 +666,7 @@ static int stress_run(void)
 int run_config(const struct config *c)
 {
 	uint64_t end = now_ns() + (uint64_t)((c->secs + 6 * GRACE) * 1e9);
-	int status;
+	int status, rc;
 	pid_t pid;
 
 	memset(ctl, 0, sizeof(*ctl));
@@ -679,31 +679,19 @@ int run_config(const struct config *c)
 	}
 	if (!pid)
 		_exit(stress_run());
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR) {
-			ksft_print_msg("waitpid: %s\n", strerror(errno));
-			return -1;
-		}
-		if (now_ns() > end) {
-			ksft_print_msg("%s: hangs: killing it\n", c->name);
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			end = now_ns() + GRACE * 1000000000ULL;
-			while (waitpid(pid, &status, WNOHANG) == 0) {
-				if (now_ns() > end) {
-					ksft_print_msg("%s: cannot reap it\n",
-						       c->name);
-					return -1;
-				}
-				sleep_us(100000);
-			}
-			return -1;
-		}
-		sleep_us(20000);
+	rc = wait_child_until(pid, end, &status);
+	if (rc < 0) {
+		ksft_print_msg("waitpid: %s\n", strerror(errno));
+		return -1;
+	}
+	if (rc > 0) {
+		ksft_print_msg("%s: hangs: killing it\n", c->name);
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		if (wait_child_until(pid, now_ns() + GRACE * 1000000000ULL,
+				     &status))
+			ksft_print_msg("%s: cannot reap it\n", c->name);
+		return -1;
 	}
 	if (WIFSIGNALED(status)) {
 		ksft_print_msg("%s: killed by signal %d%s\n", c->name,
@@ -729,8 +717,6 @@ int main(int argc, char **argv)
 {
 	double secs = 60;
 	bool only_self = false, have_file, have_anon, ok;
-	struct sigaction sa = { .sa_sigaction = on_fault,
-				.sa_flags = SA_SIGINFO | SA_NODEFER };
 	int opt, rc;
 
 	seed = now_ns();
@@ -761,9 +747,7 @@ int main(int argc, char **argv)
 	ps = page_size();
 	procmem_ok = !access("/proc/self/mem", R_OK);
 	mlock_ok = !geteuid(); /* no RLIMIT_MEMLOCK to mind */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGSEGV, &sa, NULL);
+	catch_faults();
 	ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 

@@ -16,12 +16,6 @@
 
 #include "mmapdemo_util.h"
 
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#endif
-#ifndef __noreturn
-#define __noreturn __attribute__((__noreturn__))
-#endif
 #ifndef __printf
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #endif
@@ -231,7 +225,6 @@ int run_config(const struct config *c);
 extern const char *const op_name[];
 extern const char *const err_name[];
 
-uint64_t now_ns(void);
 void sleep_us(unsigned int us);
 uint64_t rnd(struct actor *a);
 unsigned int rndn(struct actor *a, unsigned int n);
@@ -242,10 +235,8 @@ void count(enum op op);
 void event(enum ev ev);
 uint64_t nr_errors(int from, int to);
 __printf(3, 4) void fail(struct actor *a, enum err kind, const char *fmt, ...);
-void on_fault(int sig, siginfo_t *si, void *uc);
-struct access guarded(void *dst, void *map, size_t len, bool store,
-		      uint64_t word);
-struct access guarded_byte(void *map, bool store);
+struct access guarded_words(void *dst, void *map, size_t len, bool store,
+			    uint64_t word);
 struct access procmem_read(void *dst, void *map, size_t len);
 
 /* ---- stress_model.c ---- */

@@ -20,8 +20,6 @@
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
 
-#define FAULT_AROUND_BYTES "/sys/kernel/debug/fault_around_bytes"
-
 /* mmapdemo-tour.expected, with a NUL after it. */
 __asm__(".pushsection .rodata\n"
 	"tour_expected:\n"
@@ -33,8 +31,7 @@ extern const char tour_expected[];
 /* Why the tour's output cannot be the expected one here, or NULL. */
 static const char *cannot_run(void)
 {
-	FILE *f;
-	long bytes = 65536;
+	long bytes = fault_around_bytes(-1);
 
 	if (access(MD_PATH, F_OK))
 		return MD_PATH ": no such device (module not loaded)";
@@ -42,15 +39,22 @@ static const char *cannot_run(void)
 		return "the tour needs root";
 	if (page_size() != 4096)
 		return "the expected output is for 4 KiB pages";
-	f = fopen(FAULT_AROUND_BYTES, "re");
-	if (f) {
-		if (fscanf(f, "%ld", &bytes) != 1)
-			bytes = 65536;
-		fclose(f);
-	}
-	if (bytes != 65536)
+	if (bytes >= 0 && bytes != 65536)
 		return "fault_around_bytes is not the default 65536";
 	return NULL;
+}
+
+/* The path of @name in this program's directory, in @buf; NULL if none. */
+static const char *beside_me(const char *name, char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		return NULL;
+	self[n] = '\0';
+	snprintf(buf, len, "%s/%s", dirname(self), name);
+	return buf;
 }
 
 /*
@@ -60,23 +64,13 @@ static const char *cannot_run(void)
  */
 static char *run_tour(const char *arg, int *status)
 {
-	char self[PATH_MAX], tour[PATH_MAX + 32];
-	size_t len = 0, cap = 1 << 16;
+	char tour[PATH_MAX + 32];
 	int pipefd[2], wstatus;
-	ssize_t n, got;
 	char *out;
 	pid_t pid;
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
+	if (!beside_me("mmapdemo-tour", tour, sizeof(tour)) || pipe(pipefd))
 		return NULL;
-	self[n] = '\0';
-	snprintf(tour, sizeof(tour), "%s/mmapdemo-tour", dirname(self));
-	out = malloc(cap);
-	if (!out || pipe(pipefd)) {
-		free(out);
-		return NULL;
-	}
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
@@ -88,20 +82,8 @@ static char *run_tour(const char *arg, int *status)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	while (pid > 0 &&
-	       (got = read(pipefd[0], out + len, cap - len - 1)) > 0) {
-		len += got;
-		if (cap - len < 4096) {
-			char *bigger = realloc(out, cap * 2);
-
-			if (!bigger)
-				break;
-			out = bigger;
-			cap *= 2;
-		}
-	}
+	out = pid > 0 ? slurp_fd(pipefd[0]) : NULL;
 	close(pipefd[0]);
-	out[len] = '\0';
 	*status = -1;
 	if (pid < 0 || waitpid(pid, &wstatus, 0) != pid) {
 		free(out);

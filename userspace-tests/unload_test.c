@@ -108,18 +108,10 @@ TEST_F(unload, refused_while_child_maps)
 static void param(const char *name, char *buf, size_t len)
 {
 	char path[128];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s",
 		 name);
-	buf[0] = '\0';
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
+	read_line(path, buf, len);
 }
 
 /* The parameters the module runs with now, as insmod arguments. */
