@@ -6,10 +6,11 @@
  * or of the core shows, so a change of behaviour fails here, with the
  * first line that differs and the whole output to compare.
  *
- * The expected output is built into this program (the Makefile rebuilds it
- * when mmapdemo-tour.expected changes), so the test runs wherever it is
- * copied to; the tour must sit next to it.  After a deliberate change, put
- * the new output of `mmapdemo-tour` (run in the VM) in that file.
+ * The expected output is read at run time from mmapdemo-tour.expected, in
+ * this program's directory, where the tour must sit too (the Makefile
+ * installs the file with the programs: TEST_FILES).  After a deliberate
+ * change, put the new output of `mmapdemo-tour` (run in the VM) in that
+ * file.
  *
  * It is the same on Debian's 6.1 and 6.12 kernels.  It assumes 4 KiB pages
  * and the default fault-around window, and needs root: elsewhere it skips.
@@ -19,14 +20,6 @@
 
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
-
-/* mmapdemo-tour.expected, with a NUL after it. */
-__asm__(".pushsection .rodata\n"
-	"tour_expected:\n"
-	".incbin \"mmapdemo-tour.expected\"\n"
-	".byte 0\n"
-	".popsection\n");
-extern const char tour_expected[];
 
 /* Why the tour's output cannot be the expected one here, or NULL. */
 static const char *cannot_run(void)
@@ -128,12 +121,18 @@ static void show(const char *what, const char *out)
  */
 TEST(output_is_expected)
 {
-	const char *why = cannot_run(), *want = tour_expected, *got;
+	const char *why = cannot_run(), *want, *got;
+	char path[PATH_MAX + 32], *expected, *out;
 	int status, lineno = 1;
-	char *out;
 
 	if (why)
 		SKIP(return, "%s", why);
+	expected = beside_me("mmapdemo-tour.expected", path, sizeof(path)) ?
+			   slurp(path) :
+			   NULL;
+	ASSERT_NE(NULL, expected)
+	TH_LOG("cannot read mmapdemo-tour.expected next to this program");
+	want = expected;
 	out = run_tour(NULL, &status);
 	ASSERT_NE(NULL, out);
 	EXPECT_EQ(0, status);
@@ -154,6 +153,7 @@ TEST(output_is_expected)
 	}
 	EXPECT_TRUE(!got && !want);
 	free(out);
+	free(expected);
 }
 
 /*
