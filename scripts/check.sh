@@ -234,6 +234,11 @@ check "selftests built and installed in the $(basename "$(kernel_source)") tree"
 intree_vm=newest
 case " $KERNELS " in *" newest "*) ;; *) intree_vm=6.12 ;; esac
 
+# The suite's long run (mmapdemo.sh --long; MMAPDEMO_LONG=1 through the
+# kselftest runner, which passes no arguments and would stop it at the
+# default run's timeout in ./settings: it gets the VM's instead).
+VM_TIMEOUT=2400
+
 # run_vm KERNEL: boot it with the suite and leave "STATUS SECONDS" in
 # build/vm/KERNEL/status.  $intree_vm runs the in-tree install through
 # run_kselftest.sh; the others the loader, as a standalone selftest run.
@@ -247,9 +252,10 @@ run_vm() {
 		# On the debug kernel, tests needing its features must not skip.
 		[ "$k" = debug ] && echo "export MMAPDEMO_REQUIRE_DEBUG=1"
 		if [ "$k" = "$intree_vm" ]; then
-			echo "cd /kselftest && MMAPDEMO_KO=/mmapdemo.ko ./run_kselftest.sh"
+			echo "cd /kselftest && MMAPDEMO_KO=/mmapdemo.ko MMAPDEMO_LONG=1" \
+				"./run_kselftest.sh --override-timeout $VM_TIMEOUT"
 		else
-			echo "cd /mmapdemo && MMAPDEMO_KO=/mmapdemo/mmapdemo.ko ./mmapdemo.sh"
+			echo "cd /mmapdemo && MMAPDEMO_KO=/mmapdemo/mmapdemo.ko ./mmapdemo.sh --long"
 		fi
 	} >"$vmdir/run.sh"
 	if [ "$k" = "$intree_vm" ]; then
@@ -262,7 +268,7 @@ run_vm() {
 		"$vmdir/run.sh" "$@" || { echo "125 0" >"$vmdir/status"; return; }
 	t0=$(date +%s)
 	"$MMAPDEMO_TOP/scripts/vm.sh" -k "$(kernel_image "$k")" \
-		-i "$vmdir/initramfs.cpio.gz" -o "$vmdir" -t 2400 -m 2048 \
+		-i "$vmdir/initramfs.cpio.gz" -o "$vmdir" -t "$VM_TIMEOUT" -m 2048 \
 		>"$vmdir/vm.log" 2>&1
 	status=$?
 	echo "$status $(( $(date +%s) - t0 ))" >"$vmdir/status"

@@ -23,6 +23,9 @@
  * A mismatch prints the seed, the sequence up to the failing step and the
  * command that replays it.
  *
+ * 100 sequences per pair by default, 1000 with MMAPDEMO_LONG=1 (mmapdemo.sh
+ * --long).
+ *
  * -S runs the very same machinery on pairs that need no module: a tmpfs file
  * (the "device") against a memfd, and MAP_ANONYMOUS against /dev/zero.  It
  * checks the test itself, on any Linux.  See docs/differential.md.
@@ -46,7 +49,8 @@
 #define TMPFS_MAGIC 0x01021994
 #endif
 
-#define DEFAULT_COUNT 100 /* sequences per pair: ~15 s on a debug kernel */
+#define SHORT_COUNT 100 /* sequences per pair: ~15 s on a debug kernel */
+#define LONG_COUNT 1000 /* with MMAPDEMO_LONG */
 
 size_t ps;
 size_t huge_len;
@@ -498,19 +502,19 @@ static void help(const char *prog, int status)
 {
 	fprintf(stderr,
 		"Usage: %s [-n COUNT] [-s SEED] [-k file|anon|both] [-S] [-v]\n"
-		"  -n COUNT  sequences per pair (default %d)\n"
+		"  -n COUNT  sequences per pair (default %d, %d with MMAPDEMO_LONG=1)\n"
 		"  -s SEED   seed of the first sequence (default: from the clock)\n"
 		"  -k KIND   which pair: file, anon or both (default both)\n"
 		"  -S        self-check: a tmpfs file against a memfd, and\n"
 		"            MAP_ANONYMOUS against /dev/zero (no module needed)\n"
 		"  -v        print every step and what each side returned\n",
-		prog, DEFAULT_COUNT);
+		prog, SHORT_COUNT, LONG_COUNT);
 	exit(status);
 }
 
 int main(int argc, char **argv)
 {
-	unsigned long count = DEFAULT_COUNT;
+	unsigned long count = long_run() ? LONG_COUNT : SHORT_COUNT;
 	bool selfcheck = false, file = true, anon = true;
 	uint64_t seed;
 	struct timespec ts;

@@ -9,8 +9,9 @@
  * lack, are checked against the uapi's rules.  The kernel log and the leak
  * checks at the end of the suite catch the rest.
  *
- * MMAPDEMO_CALLS sets the number of calls (default 3000 per device) and
- * MMAPDEMO_SEED the seed; a failure prints the seed to replay it with.
+ * MMAPDEMO_CALLS sets the number of calls per device (default 500, 3000 in
+ * a long run: MMAPDEMO_LONG) and MMAPDEMO_SEED the seed; a failure prints
+ * the seed to replay it with.
  */
 #include <sys/syscall.h>
 #include <time.h>
@@ -22,7 +23,7 @@
 #define SCRATCH (64UL << 20) /* where MAP_FIXED and mremap may go */
 #define NSLOTS 4
 
-static unsigned long calls = 3000;
+static unsigned long calls;
 static uint64_t seed;
 
 static uint64_t rnd(void)
@@ -108,8 +109,7 @@ FIXTURE_SETUP(hostile)
 
 		seed = s ? strtoull(s, NULL, 0) : (uint64_t)time(NULL);
 		s = getenv("MMAPDEMO_CALLS");
-		if (s)
-			calls = strtoul(s, NULL, 0);
+		calls = s ? strtoul(s, NULL, 0) : long_run() ? 3000 : 500;
 	}
 	if (variant->kind == KIND_FILE) {
 		struct mmapdemo_info info;
@@ -117,8 +117,8 @@ FIXTURE_SETUP(hostile)
 		ASSERT_EQ(0, md_info(self->fd[0], &info));
 		self->max_size = info.max_size;
 	}
-	TH_LOG("seed %llu (replay: MMAPDEMO_SEED=%llu %s -r hostile.%s.random_calls)",
-	       (unsigned long long)seed, (unsigned long long)seed,
+	TH_LOG("seed %llu (replay: MMAPDEMO_SEED=%llu MMAPDEMO_CALLS=%lu %s -r hostile.%s.random_calls)",
+	       (unsigned long long)seed, (unsigned long long)seed, calls,
 	       program_invocation_short_name,
 	       variant->kind == KIND_FILE ? "file" : "anon");
 }

@@ -580,7 +580,7 @@ char *slurp(const char *path)
 	return buf;
 }
 
-/* ---- time, random numbers ---- */
+/* ---- time, random numbers, running long ---- */
 
 uint64_t now_ns(void)
 {
@@ -607,6 +607,18 @@ void die(const char *what)
 	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, what,
 		strerror(errno));
 	exit(1);
+}
+
+/*
+ * MMAPDEMO_LONG=1 (mmapdemo.sh --long, which make check uses): the long
+ * runs of the tests that have one, else the short ones a kselftest run
+ * fits in its timeout.
+ */
+bool long_run(void)
+{
+	const char *s = getenv("MMAPDEMO_LONG");
+
+	return s && *s && strcmp(s, "0");
 }
 
 /* xorshift64*: fast, and good enough to pick operations; never 0. */

@@ -3,8 +3,9 @@
  * Stress both mmapdemo devices from many processes and threads at once, for
  * a bounded time, and check every byte that any of them sees.
  *
- * What runs.  -t SECONDS in all (default 60): a quarter on /dev/mmapdemo
- * alone, a quarter on /dev/mmapdemo-anon alone, half on both together.
+ * What runs.  -t SECONDS in all (default 10, 60 with MMAPDEMO_LONG=1, as
+ * mmapdemo.sh --long runs it): a quarter on /dev/mmapdemo alone, a quarter
+ * on /dev/mmapdemo-anon alone, half on both together.
  *  - Worker processes of a few threads each.  Every thread picks operations
  *    at random: stores and loads through a mapping that the threads of its
  *    process share, read() and write(), stores to its own MAP_PRIVATE
@@ -705,7 +706,8 @@ int run_config(const struct config *c)
 static void usage(const char *prog)
 {
 	printf("usage: %s [-t SECONDS] [-v] [-S] [-r] [-s SEED]\n"
-	       "  -t  run time in all (default 60): a quarter on each device, half on both\n"
+	       "  -t  run time in all (default 10, 60 with MMAPDEMO_LONG=1): a quarter\n"
+	       "      on each device, half on both\n"
 	       "  -v  verbose: progress, and every error\n"
 	       "  -S  only the self-check of the checker\n"
 	       "  -r  run on a memfd and /dev/zero, the kernel's references\n"
@@ -715,7 +717,7 @@ static void usage(const char *prog)
 
 int main(int argc, char **argv)
 {
-	double secs = 60;
+	double secs = long_run() ? 60 : 10;
 	bool only_self = false, have_file, have_anon, ok;
 	int opt, rc;
 

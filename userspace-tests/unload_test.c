@@ -277,15 +277,19 @@ static int use_devices(void)
 	return 0;
 }
 
-/* 100 load/unload cycles with mappings made and torn down in between. */
+/*
+ * Load/unload cycles with mappings made and torn down in between: 100 in a
+ * long run (MMAPDEMO_LONG), 10 otherwise.
+ */
 TEST_F_TIMEOUT(unload, cycles, 600)
 {
+	int cycles = long_run() ? 100 : 10;
 	char params[160];
 
 	if (!getenv("MMAPDEMO_KO"))
 		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
 	current_params(params, sizeof(params));
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < cycles; i++) {
 		ASSERT_EQ(0, use_devices()) TH_LOG("cycle %d", i);
 		ASSERT_EQ(0, try_unload())
 		TH_LOG("cycle %d: %s", i, strerror(errno));
