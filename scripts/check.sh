@@ -239,6 +239,25 @@ case " $KERNELS " in *" newest "*) ;; *) intree_vm=6.12 ;; esac
 # default run's timeout in ./settings: it gets the VM's instead).
 VM_TIMEOUT=2400
 
+# The randomized tests' seeds (MMAPDEMO_SEED): one fixed seed on every
+# Debian kernel, so that a run compares with the last one and the kernels
+# with each other; and one fresh seed per run, on the debug kernel (the
+# last kernel of the run without it), whose sanitizers make new sequences
+# count most.  MMAPDEMO_SEED=N make check makes N the fresh one: a replay.
+# The fixed seed is one the suite passed with on every Debian kernel when it
+# was chosen: with it, a red run is a change, not a sequence never run
+# before.
+FIXED_SEED=2000
+fresh_seed=${MMAPDEMO_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+fresh_vm=debug
+case " $KERNELS " in
+*" debug "*) ;;
+*) for fresh_vm in $KERNELS; do :; done ;;
+esac
+seed_of() {
+	if [ "$1" = "$fresh_vm" ]; then echo "$fresh_seed"; else echo "$FIXED_SEED"; fi
+}
+
 # run_vm KERNEL: boot it with the suite and leave "STATUS SECONDS" in
 # build/vm/KERNEL/status.  $intree_vm runs the in-tree install through
 # run_kselftest.sh; the others the loader, as a standalone selftest run.
@@ -251,6 +270,7 @@ run_vm() {
 	{
 		# On the debug kernel, tests needing its features must not skip.
 		[ "$k" = debug ] && echo "export MMAPDEMO_REQUIRE_DEBUG=1"
+		echo "export MMAPDEMO_SEED=$(seed_of "$k")"
 		if [ "$k" = "$intree_vm" ]; then
 			echo "cd /kselftest && MMAPDEMO_KO=/mmapdemo.ko MMAPDEMO_LONG=1" \
 				"./run_kselftest.sh --override-timeout $VM_TIMEOUT"
@@ -274,7 +294,7 @@ run_vm() {
 	echo "$status $(( $(date +%s) - t0 ))" >"$vmdir/status"
 }
 
-note "VMs: $KERNELS, in parallel"
+note "VMs: $KERNELS, in parallel; seeds: $FIXED_SEED (fixed), $fresh_seed (fresh, on $fresh_vm)"
 for k in $KERNELS; do
 	run_vm "$k" &
 done
@@ -289,7 +309,10 @@ for k in $KERNELS; do
 	read -r p f s < <("$MMAPDEMO_TOP/scripts/tap-count.sh" "$vmdir/output.log" "$depth")
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	sed -n 's/^\(# \)*not ok /not ok /p' "$vmdir/output.log" | sed "s/^/FAIL  $k: /"
-	[ "$f" -eq 0 ] || failures+=("$f selftests on $k")
+	if [ "$f" -ne 0 ]; then
+		failures+=("$f selftests on $k")
+		echo "      replay: KERNEL=$k make shell; in the VM: MMAPDEMO_SEED=$(seed_of "$k") ./mmapdemo.sh --long"
+	fi
 	if [ "$status" -eq 0 ]; then
 		result "$k: VM run and kernel log" pass "${secs}s"
 	else
@@ -300,8 +323,8 @@ for k in $KERNELS; do
 		check "$k: run_kselftest.sh output is valid KTAP (kunit.py parse)" \
 			"$LOGS/ktap-parse.log" ktap_valid "$vmdir/output.log"
 	fi
-	summary+=("$(printf '%-7s %-28s %4d passed, %d failed, %d skipped, VM status %d, %ds' \
-		"$k:" "$(kernel_release "$k")" "$p" "$f" "$s" "$status" "$secs")")
+	summary+=("$(printf '%-7s %-28s %4d passed, %d failed, %d skipped, VM status %d, %ds, seed %s' \
+		"$k:" "$(kernel_release "$k")" "$p" "$f" "$s" "$status" "$secs" "$(seed_of "$k")")")
 done
 
 note "the checks themselves"

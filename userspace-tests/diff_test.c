@@ -23,8 +23,9 @@
  * A mismatch prints the seed, the sequence up to the failing step and the
  * command that replays it.
  *
- * 100 sequences per pair by default, 1000 with MMAPDEMO_LONG=1 (mmapdemo.sh
- * --long).
+ * The seed comes first in the output ("# seed N"): -s, else $MMAPDEMO_SEED,
+ * else the clock.  Sequence k of a run has seed N + k.  100 sequences per
+ * pair by default, 1000 with MMAPDEMO_LONG=1 (mmapdemo.sh --long).
  *
  * -S runs the very same machinery on pairs that need no module: a tmpfs file
  * (the "device") against a memfd, and MAP_ANONYMOUS against /dev/zero.  It
@@ -503,7 +504,8 @@ static void help(const char *prog, int status)
 	fprintf(stderr,
 		"Usage: %s [-n COUNT] [-s SEED] [-k file|anon|both] [-S] [-v]\n"
 		"  -n COUNT  sequences per pair (default %d, %d with MMAPDEMO_LONG=1)\n"
-		"  -s SEED   seed of the first sequence (default: from the clock)\n"
+		"  -s SEED   seed of the first sequence (default: $MMAPDEMO_SEED,\n"
+		"            else from the clock)\n"
 		"  -k KIND   which pair: file, anon or both (default both)\n"
 		"  -S        self-check: a tmpfs file against a memfd, and\n"
 		"            MAP_ANONYMOUS against /dev/zero (no module needed)\n"
@@ -516,13 +518,9 @@ int main(int argc, char **argv)
 {
 	unsigned long count = long_run() ? LONG_COUNT : SHORT_COUNT;
 	bool selfcheck = false, file = true, anon = true;
-	uint64_t seed;
-	struct timespec ts;
+	uint64_t seed = test_seed();
 	int opt;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	seed = ((uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec) %
-	       1000000000u;
 	while ((opt = getopt(argc, argv, "n:s:k:Svh")) != -1) {
 		switch (opt) {
 		case 'n':
@@ -555,10 +553,10 @@ int main(int argc, char **argv)
 
 	init();
 	ksft_print_header();
+	ksft_print_msg("seed %" PRIu64 "\n", seed);
 	ksft_set_plan(file + anon);
-	ksft_print_msg("seed %" PRIu64
-		       ", %lu sequences of %d steps per pair, kernel %u.%u\n",
-		       seed, count, NSTEPS, kver / 100, kver % 100);
+	ksft_print_msg("%lu sequences of %d steps per pair, kernel %u.%u\n",
+		       count, NSTEPS, kver / 100, kver % 100);
 	if (file)
 		run_pair(selfcheck ? PAIR_SFILE : PAIR_FILE, count, seed);
 	if (anon)

@@ -10,11 +10,10 @@
  * checks at the end of the suite catch the rest.
  *
  * MMAPDEMO_CALLS sets the number of calls per device (default 500, 3000 in
- * a long run: MMAPDEMO_LONG) and MMAPDEMO_SEED the seed; a failure prints
- * the seed to replay it with.
+ * a long run: MMAPDEMO_LONG) and MMAPDEMO_SEED the seed, which each test
+ * prints first; a failure prints the command that replays it.
  */
 #include <sys/syscall.h>
-#include <time.h>
 
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
@@ -24,11 +23,24 @@
 #define NSLOTS 4
 
 static unsigned long calls;
-static uint64_t seed;
+static uint64_t seed, rng;
+
+/*
+ * Before the harness forks the tests: one seed and one number of calls for
+ * both, each test drawing from its own copy of the generator.
+ */
+static void __attribute__((constructor)) hostile_init(void)
+{
+	const char *s = getenv("MMAPDEMO_CALLS");
+
+	seed = test_seed();
+	rng = seed;
+	calls = s ? strtoul(s, NULL, 0) : long_run() ? 3000 : 500;
+}
 
 static uint64_t rnd(void)
 {
-	return xorshift64s(&seed);
+	return xorshift64s(&rng);
 }
 
 #define PICK(a) ((a)[rnd() % (sizeof(a) / sizeof((a)[0]))])
@@ -72,6 +84,7 @@ FIXTURE_SETUP(hostile)
 {
 	unsigned char *m;
 
+	ksft_print_msg("seed %llu\n", (unsigned long long)seed);
 	self->ps = page_size();
 	for (int ref = 0; ref < 2; ref++) {
 		self->fd[ref] =
@@ -104,22 +117,14 @@ FIXTURE_SETUP(hostile)
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
 			     0);
 	ASSERT_NE(MAP_FAILED, self->scratch);
-	if (!seed) {
-		const char *s = getenv("MMAPDEMO_SEED");
-
-		seed = s ? strtoull(s, NULL, 0) : (uint64_t)time(NULL);
-		s = getenv("MMAPDEMO_CALLS");
-		calls = s ? strtoul(s, NULL, 0) : long_run() ? 3000 : 500;
-	}
 	if (variant->kind == KIND_FILE) {
 		struct mmapdemo_info info;
 
 		ASSERT_EQ(0, md_info(self->fd[0], &info));
 		self->max_size = info.max_size;
 	}
-	TH_LOG("seed %llu (replay: MMAPDEMO_SEED=%llu MMAPDEMO_CALLS=%lu %s -r hostile.%s.random_calls)",
-	       (unsigned long long)seed, (unsigned long long)seed, calls,
-	       program_invocation_short_name,
+	TH_LOG("replay: MMAPDEMO_SEED=%llu MMAPDEMO_CALLS=%lu %s -r hostile.%s.random_calls",
+	       (unsigned long long)seed, calls, program_invocation_short_name,
 	       variant->kind == KIND_FILE ? "file" : "anon");
 }
 

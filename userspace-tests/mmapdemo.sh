@@ -12,7 +12,9 @@
 # MMAPDEMO_LONG=1 (the kselftest runner passes no arguments), runs the long
 # versions, as make check does: stress_test for 60 s, diff_test's 1000
 # sequences per device, hostile_test's 3000 calls per device and
-# unload_test's 100 load/unload cycles.
+# unload_test's 100 load/unload cycles.  MMAPDEMO_SEED=N seeds every
+# randomized test; without it the run picks one and prints it first, so
+# that MMAPDEMO_SEED=N mmapdemo.sh replays the run.
 ksft_skip=4
 dir=$(cd "$(dirname "$0")" && pwd)
 
@@ -30,10 +32,15 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit $ksft_skip
 fi
 
-export MMAPDEMO_LONG
+if [ -z "${MMAPDEMO_SEED:-}" ]; then
+	MMAPDEMO_SEED=$(od -An -N4 -tu4 /dev/urandom 2>/dev/null | tr -d ' ')
+	[ -n "$MMAPDEMO_SEED" ] || MMAPDEMO_SEED=$(date +%s)
+fi
+export MMAPDEMO_SEED MMAPDEMO_LONG
 mode=default
 [ -n "${MMAPDEMO_LONG:-}" ] && [ "$MMAPDEMO_LONG" != 0 ] && mode=long
-echo "# $mode run"
+echo "# seed $MMAPDEMO_SEED, $mode run (replay: MMAPDEMO_SEED=$MMAPDEMO_SEED" \
+	"${MMAPDEMO_LONG:+MMAPDEMO_LONG=$MMAPDEMO_LONG }$0)"
 
 # What the kernel holds before and after, and kmemleak (debug kernels).
 meminfo() {

@@ -580,7 +580,7 @@ char *slurp(const char *path)
 	return buf;
 }
 
-/* ---- time, random numbers, running long ---- */
+/* ---- time, seeds, random numbers, running long ---- */
 
 uint64_t now_ns(void)
 {
@@ -607,6 +607,23 @@ void die(const char *what)
 	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, what,
 		strerror(errno));
 	exit(1);
+}
+
+/*
+ * The seed of a randomized test: $MMAPDEMO_SEED, else a fresh one from the
+ * clock.  Each randomized test prints it first, as "# seed N", so that
+ * MMAPDEMO_SEED=N replays the run.
+ */
+uint64_t test_seed(void)
+{
+	const char *s = getenv("MMAPDEMO_SEED");
+	struct timespec ts;
+
+	if (s && *s)
+		return strtoull(s, NULL, 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec) %
+	       1000000000u;
 }
 
 /*

@@ -167,11 +167,12 @@ int read_line(const char *path, char *buf, size_t len);
 char *slurp(const char *path);
 char *slurp_fd(int fd);
 
-/* ---- time, random numbers, running long ---- */
+/* ---- time, seeds, random numbers, running long ---- */
 
 uint64_t now_ns(void);
 long minflt(long *nivcsw);
 __noreturn void die(const char *what);
+uint64_t test_seed(void);
 bool long_run(void);
 uint64_t xorshift64s(uint64_t *state);
 uint64_t splitmix64(uint64_t *state);

@@ -81,6 +81,9 @@
  * runs only that.  -r runs the same stress on the kernel's own references,
  * a memfd and /dev/zero, to show the model expects only what Linux does.
  *
+ * Its seed comes first in the output ("# seed N"): -s, else $MMAPDEMO_SEED,
+ * else the clock.  The threads' timing is not replayed, their choices are.
+ *
  *	stress_test [-t SECONDS] [-v] [-S] [-r] [-s SEED]
  *
  * This file runs the processes and the checks at the end; stress_test.h
@@ -711,7 +714,7 @@ static void usage(const char *prog)
 	       "  -v  verbose: progress, and every error\n"
 	       "  -S  only the self-check of the checker\n"
 	       "  -r  run on a memfd and /dev/zero, the kernel's references\n"
-	       "  -s  random seed\n",
+	       "  -s  random seed (default: $MMAPDEMO_SEED, else the clock)\n",
 	       prog);
 }
 
@@ -721,7 +724,7 @@ int main(int argc, char **argv)
 	bool only_self = false, have_file, have_anon, ok;
 	int opt, rc;
 
-	seed = now_ns();
+	seed = test_seed();
 	while ((opt = getopt(argc, argv, "t:vSrs:h")) != -1) {
 		switch (opt) {
 		case 't':
@@ -754,6 +757,7 @@ int main(int argc, char **argv)
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	ksft_print_header();
+	ksft_print_msg("seed %llu\n", (unsigned long long)seed);
 	if (ctl == MAP_FAILED)
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 	have_file = reference || !access(MD_PATH, F_OK);
@@ -786,7 +790,7 @@ int main(int argc, char **argv)
 			rmmod_ok = false;
 		}
 	}
-	ksft_print_msg("seed %llu, %.0f s%s\n", (unsigned long long)seed, secs,
+	ksft_print_msg("%.0f s%s\n", secs,
 		       reference ? ", on memfd and /dev/zero" : "");
 	ksft_set_plan(only_self ? 1 : 4);
 	ksft_test_result(selfcheck(have_file, have_anon), "selfcheck\n");
