@@ -213,16 +213,21 @@ check "selftests build" "$LOGS/tests-build.log" \
 	make -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static
 
 # The same directory copied into the newest kernel's source tree, built
-# there and installed the way kselftest does it; the newest kernel's VM
-# runs that install (the debug kernel is built from the same tree).
+# from there and installed the way kselftest does it; the newest kernel's
+# VM runs that install (the debug kernel is built from the same tree).  The
+# objects go to an output tree (O=), build/khdr, which already holds the
+# tree's uapi headers (ksft.sh): the selftests' Makefile then points
+# KHDR_INCLUDES there, and the source tree stays clean for the debug
+# kernel's own O= build.
 intree_install() {
 	local src sel
 
 	src=$(kernel_source) && sel=$src/tools/testing/selftests
 	exec 8>"$CACHE/src.lock" && flock 8 || return 1
-	rm -rf "$sel/mmapdemo" "$BUILD/kselftest"
+	rm -rf "$sel/mmapdemo" "$BUILD/kselftest" "$BUILD/khdr/kselftest"
 	cp -r "$MMAPDEMO_TOP/userspace-tests" "$sel/mmapdemo" &&
-		make -C "$sel" TARGETS=mmapdemo install INSTALL_PATH="$BUILD/kselftest" \
+		make -C "$sel" O="$BUILD/khdr" TARGETS=mmapdemo install \
+			INSTALL_PATH="$BUILD/kselftest" \
 			MMAPDEMO_UAPI="$MMAPDEMO_TOP/module/uapi" LDFLAGS=-static
 	local rc=$?
 	rm -rf "$sel/mmapdemo"
@@ -235,6 +240,30 @@ check "selftests built and installed in the $(basename "$(kernel_source)") tree"
 # Debian kernel, or 6.12 when it is missing.
 intree_vm=newest
 case " $KERNELS " in *" newest "*) ;; *) intree_vm=6.12 ;; esac
+
+# The suite's long run (mmapdemo.sh --long; MMAPDEMO_LONG=1 through the
+# kselftest runner, which passes no arguments and would stop it at the
+# default run's timeout in ./settings: it gets the VM's instead).
+VM_TIMEOUT=2400
+
+# The randomized tests' seeds (MMAPDEMO_SEED): one fixed seed on every
+# Debian kernel, so that a run compares with the last one and the kernels
+# with each other; and one fresh seed per run, on the debug kernel (the
+# last kernel of the run without it), whose sanitizers make new sequences
+# count most.  MMAPDEMO_SEED=N make check makes N the fresh one: a replay.
+# The fixed seed is one the suite passed with on every Debian kernel when it
+# was chosen: with it, a red run is a change, not a sequence never run
+# before.
+FIXED_SEED=2000
+fresh_seed=${MMAPDEMO_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+fresh_vm=debug
+case " $KERNELS " in
+*" debug "*) ;;
+*) for fresh_vm in $KERNELS; do :; done ;;
+esac
+seed_of() {
+	if [ "$1" = "$fresh_vm" ]; then echo "$fresh_seed"; else echo "$FIXED_SEED"; fi
+}
 
 # run_vm KERNEL: boot it with the suite and leave "STATUS SECONDS" in
 # build/vm/KERNEL/status.  $intree_vm runs the in-tree install through
@@ -250,10 +279,12 @@ run_vm() {
 		# trace-cmd is always there to decode the trace.
 		[ "$k" = debug ] && echo "export MMAPDEMO_REQUIRE_DEBUG=1"
 		echo "export MMAPDEMO_REQUIRE_TRACE_CMD=1"
+		echo "export MMAPDEMO_SEED=$(seed_of "$k")"
 		if [ "$k" = "$intree_vm" ]; then
-			echo "cd /kselftest && MMAPDEMO_KO=/mmapdemo.ko ./run_kselftest.sh"
+			echo "cd /kselftest && MMAPDEMO_KO=/mmapdemo.ko MMAPDEMO_LONG=1" \
+				"./run_kselftest.sh --override-timeout $VM_TIMEOUT"
 		else
-			echo "cd /mmapdemo && MMAPDEMO_KO=/mmapdemo/mmapdemo.ko ./mmapdemo.sh"
+			echo "cd /mmapdemo && MMAPDEMO_KO=/mmapdemo/mmapdemo.ko ./mmapdemo.sh --long"
 		fi
 	} >"$vmdir/run.sh"
 	if [ "$k" = "$intree_vm" ]; then
@@ -267,13 +298,13 @@ run_vm() {
 		"$vmdir/run.sh" "$@" || { echo "125 0" >"$vmdir/status"; return; }
 	t0=$(date +%s)
 	"$MMAPDEMO_TOP/scripts/vm.sh" -k "$(kernel_image "$k")" \
-		-i "$vmdir/initramfs.cpio.gz" -o "$vmdir" -t 2400 -m 2048 \
+		-i "$vmdir/initramfs.cpio.gz" -o "$vmdir" -t "$VM_TIMEOUT" -m 2048 \
 		>"$vmdir/vm.log" 2>&1
 	status=$?
 	echo "$status $(( $(date +%s) - t0 ))" >"$vmdir/status"
 }
 
-note "VMs: $KERNELS, in parallel"
+note "VMs: $KERNELS, in parallel; seeds: $FIXED_SEED (fixed), $fresh_seed (fresh, on $fresh_vm)"
 for k in $KERNELS; do
 	run_vm "$k" &
 done
@@ -288,7 +319,10 @@ for k in $KERNELS; do
 	read -r p f s < <("$MMAPDEMO_TOP/scripts/tap-count.sh" "$vmdir/output.log" "$depth")
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	sed -n 's/^\(# \)*not ok /not ok /p' "$vmdir/output.log" | sed "s/^/FAIL  $k: /"
-	[ "$f" -eq 0 ] || failures+=("$f selftests on $k")
+	if [ "$f" -ne 0 ]; then
+		failures+=("$f selftests on $k")
+		echo "      replay: KERNEL=$k make shell; in the VM: MMAPDEMO_SEED=$(seed_of "$k") ./mmapdemo.sh --long"
+	fi
 	if [ "$status" -eq 0 ]; then
 		result "$k: VM run and kernel log" pass "${secs}s"
 	else
@@ -299,8 +333,8 @@ for k in $KERNELS; do
 		check "$k: run_kselftest.sh output is valid KTAP (kunit.py parse)" \
 			"$LOGS/ktap-parse.log" ktap_valid "$vmdir/output.log"
 	fi
-	summary+=("$(printf '%-7s %-28s %4d passed, %d failed, %d skipped, VM status %d, %ds' \
-		"$k:" "$(kernel_release "$k")" "$p" "$f" "$s" "$status" "$secs")")
+	summary+=("$(printf '%-7s %-28s %4d passed, %d failed, %d skipped, VM status %d, %ds, seed %s' \
+		"$k:" "$(kernel_release "$k")" "$p" "$f" "$s" "$status" "$secs" "$(seed_of "$k")")")
 done
 
 note "the checks themselves"

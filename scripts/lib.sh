@@ -21,7 +21,7 @@ note() {
 # The kernels a run can cover, by name: Debian's 6.1 and 6.12 (installed by
 # setup.sh), the newest Debian ships (fetched by newest.sh) and our debug
 # kernel (debug-kernel.sh, built from the newest source).
-# shellcheck disable=SC2034 # for the scripts that source this
+# shellcheck disable=SC2034 # for the scripts that source this one
 ALL_KERNELS="6.1 6.12 newest debug"
 
 # The newest kernel's release (7.3.4+deb13-amd64), or nothing if newest.sh

@@ -19,22 +19,6 @@
 
 #define DBG "/sys/kernel/debug"
 
-static int read_str(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 /*
  * Configure one fault type: no random failures (probability 0) so that only
  * fail-nth fires, GFP_KERNEL and highmem allocations included, order 0 too,
@@ -81,7 +65,7 @@ static bool injected(void)
 {
 	char buf[16];
 
-	if (read_str(fail_nth_path, buf, sizeof(buf)))
+	if (read_line(fail_nth_path, buf, sizeof(buf)))
 		abort();
 	return atoi(buf) == 0;
 }
@@ -111,8 +95,8 @@ FIXTURE_SETUP(inject)
 	ASSERT_LE(0, self->afd);
 
 	/* The module's code: its .text and the next 16 MiB. */
-	ASSERT_EQ(0, read_str("/sys/module/mmapdemo/sections/.text", text,
-			      sizeof(text)));
+	ASSERT_EQ(0, read_line("/sys/module/mmapdemo/sections/.text", text,
+			       sizeof(text)));
 	start = strtoul(text, NULL, 16);
 	ASSERT_NE(0UL, start);
 	snprintf(text, sizeof(text), "%lu", start);

@@ -629,43 +629,15 @@ TEST_F(dev, mmap_allocates_nothing)
 	EXPECT_EQ(a.nr_mappings, info(self->fd).nr_mappings);
 }
 
-/* @n pages of address space aligned to 2 MiB: inside one page table. */
+/* @n pages at an address aligned to 2 MiB: inside one page table. */
 static unsigned char *map_aligned(int fd, size_t n, int type)
 {
-	size_t len = n * page_size(), align = 2UL << 20;
-	unsigned char *r, *p;
+	size_t len = n * page_size();
+	void *p = reserve(len, 2UL << 20);
 
-	r = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		 0);
-	if (r == MAP_FAILED)
-		return r;
-	p = (unsigned char *)(((uintptr_t)r + align - 1) & ~(align - 1));
+	if (p == MAP_FAILED)
+		return p;
 	return mmap(p, len, PROT_READ | PROT_WRITE, type | MAP_FIXED, fd, 0);
-}
-
-/* Write @val to /sys/kernel/debug/fault_around_bytes; the old value. */
-static long fault_around_bytes(long val)
-{
-	const char *path = "/sys/kernel/debug/fault_around_bytes";
-	char buf[32] = "";
-	long old = -1;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		old = atol(buf);
-	close(fd);
-	if (val < 0)
-		return old;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	snprintf(buf, sizeof(buf), "%ld", val);
-	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
-		old = -1;
-	if (fd >= 0)
-		close(fd);
-	return old;
 }
 
 /*

@@ -23,14 +23,6 @@
 #define MB (1UL << 20)
 #define DBG "/sys/kernel/debug"
 
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
-
 static bool large_folios_on(void)
 {
 	FILE *f = fopen("/sys/module/mmapdemo/parameters/large_folios", "re");
@@ -88,10 +80,10 @@ TEST_F(folio, pmd_mapped)
 
 	/* Reads: fault-around maps each folio with a PMD. */
 	ASSERT_EQ(0, md_info(self->fd, &a));
-	f0 = minflt();
+	f0 = minflt(NULL);
 	for (size_t off = 0; off < 8 * MB; off += 2 * MB)
 		EXPECT_EQ(0, p[off]);
-	f1 = minflt();
+	f1 = minflt(NULL);
 	ASSERT_EQ(0, md_info(self->fd, &b));
 	if (self->large) {
 		EXPECT_EQ(8 * 1024, smaps_kb(p, "FilePmdMapped"));

@@ -9,11 +9,11 @@
  * lack, are checked against the uapi's rules.  The kernel log and the leak
  * checks at the end of the suite catch the rest.
  *
- * MMAPDEMO_CALLS sets the number of calls (default 3000 per device) and
- * MMAPDEMO_SEED the seed; a failure prints the seed to replay it with.
+ * MMAPDEMO_CALLS sets the number of calls per device (default 500, 3000 in
+ * a long run: MMAPDEMO_LONG) and MMAPDEMO_SEED the seed, which each test
+ * prints first; a failure prints the command that replays it.
  */
 #include <sys/syscall.h>
-#include <time.h>
 
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
@@ -22,20 +22,25 @@
 #define SCRATCH (64UL << 20) /* where MAP_FIXED and mremap may go */
 #define NSLOTS 4
 
-#ifndef MADV_SOFT_OFFLINE
-#define MADV_SOFT_OFFLINE 101
-#endif
+static unsigned long calls;
+static uint64_t seed, rng;
 
-static unsigned long calls = 3000;
-static uint64_t seed;
+/*
+ * Before the harness forks the tests: one seed and one number of calls for
+ * both, each test drawing from its own copy of the generator.
+ */
+static void __attribute__((constructor)) hostile_init(void)
+{
+	const char *s = getenv("MMAPDEMO_CALLS");
+
+	seed = test_seed();
+	rng = seed;
+	calls = s ? strtoul(s, NULL, 0) : long_run() ? 3000 : 500;
+}
 
 static uint64_t rnd(void)
 {
-	/* xorshift64* */
-	seed ^= seed >> 12;
-	seed ^= seed << 25;
-	seed ^= seed >> 27;
-	return seed * 0x2545f4914f6cdd1dULL;
+	return xorshift64s(&rng);
 }
 
 #define PICK(a) ((a)[rnd() % (sizeof(a) / sizeof((a)[0]))])
@@ -79,6 +84,7 @@ FIXTURE_SETUP(hostile)
 {
 	unsigned char *m;
 
+	ksft_print_msg("seed %llu\n", (unsigned long long)seed);
 	self->ps = page_size();
 	for (int ref = 0; ref < 2; ref++) {
 		self->fd[ref] =
@@ -111,23 +117,14 @@ FIXTURE_SETUP(hostile)
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
 			     0);
 	ASSERT_NE(MAP_FAILED, self->scratch);
-	if (!seed) {
-		const char *s = getenv("MMAPDEMO_SEED");
-
-		seed = s ? strtoull(s, NULL, 0) : (uint64_t)time(NULL);
-		s = getenv("MMAPDEMO_CALLS");
-		if (s)
-			calls = strtoul(s, NULL, 0);
-	}
 	if (variant->kind == KIND_FILE) {
 		struct mmapdemo_info info;
 
 		ASSERT_EQ(0, md_info(self->fd[0], &info));
 		self->max_size = info.max_size;
 	}
-	TH_LOG("seed %llu (replay: MMAPDEMO_SEED=%llu %s -r hostile.%s.random_calls)",
-	       (unsigned long long)seed, (unsigned long long)seed,
-	       program_invocation_short_name,
+	TH_LOG("replay: MMAPDEMO_SEED=%llu MMAPDEMO_CALLS=%lu %s -r hostile.%s.random_calls",
+	       (unsigned long long)seed, calls, program_invocation_short_name,
 	       variant->kind == KIND_FILE ? "file" : "anon");
 }
 
@@ -580,13 +577,17 @@ static bool madvise_call(struct __test_metadata *_metadata,
 	snprintf(what, sizeof(what), "madvise(+%zu, %zu, %d)", off, len,
 		 advice);
 	/*
-	 * The two documented divergences (docs/differential.md): a char
-	 * device cannot punch holes (MADV_REMOVE: ENODEV where the references
-	 * succeed), and our private anonymous-style mapping is not truly
+	 * The documented divergences (docs/differential.md): a char device
+	 * cannot punch holes (MADV_REMOVE: ENODEV where the references
+	 * succeed), nor be collapsed into huge pages (MADV_COLLAPSE: EINVAL
+	 * where a memfd's is, from 7.x on; file_thp_enabled() takes regular
+	 * files only), and our private anonymous-style mapping is not truly
 	 * anonymous (MADV_FREE: EINVAL where /dev/zero's succeeds).
 	 */
 	shared = vmflag(s->p[0], "ms");
 	if (advice == MADV_REMOVE && o[0].err == ENODEV && o[1].ret == 0)
+		return true;
+	if (advice == MADV_COLLAPSE && o[0].err == EINVAL && o[1].ret == 0)
 		return true;
 	if (advice == MADV_FREE && anon && !shared && o[0].err == EINVAL &&
 	    o[1].ret == 0)

@@ -8,7 +8,6 @@
  * MAP_PRIVATE (no copy-on-write of page frames) and growth by mremap().
  */
 #include <limits.h>
-#include <sys/resource.h>
 
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
@@ -40,14 +39,6 @@ FIXTURE_TEARDOWN(huge)
 static unsigned char *map(int fd, size_t len, int flags, off_t off)
 {
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
-}
-
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
 }
 
 /* Does this kernel hand a PFN-mapped VMA's faults to ->huge_fault()? */
@@ -94,10 +85,10 @@ TEST_F(huge, one_fault_per_2mib)
 		q = map(self->fd, len, MAP_SHARED, 0);
 		ASSERT_NE(MAP_FAILED, q);
 		EXPECT_EQ(0UL, (uintptr_t)q % CHUNK);
-		flt = minflt();
+		flt = minflt(NULL);
 		for (size_t off = 0; off < len; off += ps)
 			ASSERT_EQ((unsigned char)(off / ps), q[off]);
-		flt = minflt() - flt;
+		flt = minflt(NULL) - flt;
 		munmap(q, len);
 		if (flt < best)
 			best = flt;

@@ -17,7 +17,6 @@
 
 #define CGROOT "/sys/fs/cgroup"
 #define LIMIT (16UL << 20)
-#define NOBODY 65534
 
 static int write_file(const char *dir, const char *name, const char *val)
 {
@@ -66,8 +65,7 @@ FIXTURE(memcg)
 
 FIXTURE_SETUP(memcg)
 {
-	char controllers[256] = "";
-	int fd;
+	char controllers[256];
 
 	self->ps = page_size();
 	self->fd = backend_open(BACKEND_MMAPDEMO, 4 * self->ps);
@@ -75,12 +73,8 @@ FIXTURE_SETUP(memcg)
 		SKIP(return, "%s: no such device (module not loaded)", MD_PATH);
 	ASSERT_LE(0, self->fd);
 
-	fd = open(CGROOT "/cgroup.controllers", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, controllers, sizeof(controllers) - 1) < 0)
-			controllers[0] = '\0';
-		close(fd);
-	}
+	read_line(CGROOT "/cgroup.controllers", controllers,
+		  sizeof(controllers));
 	if (!strstr(controllers, "memory"))
 		SKIP(return, "no cgroup v2 memory controller at " CGROOT);
 	ASSERT_EQ(0, write_file(CGROOT, "cgroup.subtree_control", "+memory"));
@@ -306,8 +300,7 @@ static int anon_as_nobody(void)
 
 	if (pid)
 		return wait_child(pid);
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
+	if (become_nobody())
 		_exit(90);
 	fd = open(MD_ANON_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -326,16 +319,11 @@ static int anon_as_nobody(void)
 /* The parameter's octal mode, as the node must have it. */
 static unsigned int param_mode(const char *name)
 {
-	char path[128], buf[16] = "";
-	FILE *f;
+	char path[128], buf[16];
 
 	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s",
 		 name);
-	f = fopen(path, "re");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	if (f)
-		fclose(f);
+	read_line(path, buf, sizeof(buf));
 	return (unsigned int)strtoul(buf, NULL, 8);
 }
 

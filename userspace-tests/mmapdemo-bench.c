@@ -77,7 +77,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mmapdemo.h"
+#include "mmapdemo_util.h"
 
 #define MIB (1024UL * 1024)
 #define PMD_SIZE_ (2 * MIB)
@@ -86,7 +86,7 @@
 #define MAX_SIZES 8
 #define LOOP_SIZE (64 * 1024UL)
 
-enum kind {
+enum tkind {
 	K_DEV,
 	K_DEVANON,
 	K_HUGE,
@@ -101,7 +101,7 @@ enum thp { THP_ANY, THP_NEVER, THP_ALWAYS };
 struct target {
 	const char *name;
 	const char *base; /* the row it is compared to, or NULL */
-	enum kind kind;
+	enum tkind kind;
 	bool shared;
 	bool populate;
 	enum thp thp;
@@ -236,56 +236,6 @@ static struct {
 	  .memfd = -1,
 	  .memfd_thp = -1,
 	  .zero = -1 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "mmapdemo-bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static long minflt(long *nivcsw)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	if (nivcsw)
-		*nivcsw = ru.ru_nivcsw;
-	return ru.ru_minflt;
-}
-
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return -1;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
 
 /* THP's "enabled" setting: the word in brackets. */
 static void thp_read(char *buf, size_t len)
@@ -495,19 +445,13 @@ static void env_setup(size_t size)
  * off this is the same address every time, so each pass has the same page
  * table layout.
  */
-static char *reserve(size_t size)
+static char *reserve_pmd(size_t size)
 {
-	char *p = mmap(NULL, size + PMD_SIZE_, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	uintptr_t a;
+	char *p = reserve(size, PMD_SIZE_);
 
 	if (p == MAP_FAILED)
 		die("mmap (reserve)");
-	a = ((uintptr_t)p + PMD_SIZE_ - 1) & ~(PMD_SIZE_ - 1);
-	if (a > (uintptr_t)p)
-		munmap(p, a - (uintptr_t)p);
-	munmap((char *)a + size, (uintptr_t)p + PMD_SIZE_ - a);
-	return (char *)a;
+	return p;
 }
 
 static void map_target(const struct target *t, char *at, size_t size)
@@ -823,7 +767,7 @@ static void run_case(const struct target *t, enum work w, struct sample *s,
 		return;
 	}
 	thp_for(t);
-	p = reserve(size);
+	p = reserve_pmd(size);
 	switch (w) {
 	case W_READ:
 	case W_WRITE:

@@ -32,10 +32,6 @@
 
 #define NPAGES 8 /* the pages of each mapping */
 #define WINDOW 65536 /* fault_around_bytes' default: 16 pages */
-#define FAULT_AROUND_BYTES "/sys/kernel/debug/fault_around_bytes"
-
-#define PM_PFN_MASK ((1ULL << 55) - 1)
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define PARENT_BYTE 'P' /* what the parent writes */
 #define CHILD_BYTE 'c' /* what the child writes */
@@ -61,12 +57,6 @@ struct mapping {
 	struct mmapdemo_info before; /* the counters when the step began */
 	long faults; /* the process's page faults for the step, or -1 */
 };
-
-static void __attribute__((noreturn)) die(const char *what)
-{
-	fprintf(stderr, "mmapdemo-tour: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 /* Print @text, a paragraph of lines ending in '\n', indented. */
 static void prose(const char *text)
@@ -289,18 +279,11 @@ static void print_byte(unsigned char c)
  */
 static void map(struct mapping *m)
 {
-	size_t len = NPAGES * ps, slack = WINDOW;
-	unsigned char *r, *p;
+	size_t len = NPAGES * ps;
+	void *p = reserve(len, WINDOW);
 
-	r = mmap(NULL, len + slack, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		 0);
-	if (r == MAP_FAILED)
+	if (p == MAP_FAILED)
 		die("mmap (reserving)");
-	p = (unsigned char *)(((uintptr_t)r + slack - 1) &
-			      ~(uintptr_t)(slack - 1));
-	if (p > r)
-		munmap(r, p - r);
-	munmap(p + len, r + slack - p);
 	m->p = mmap(p, len, PROT_READ | PROT_WRITE, m->type | MAP_FIXED, m->fd,
 		    0);
 	if (m->p == MAP_FAILED)
@@ -687,15 +670,11 @@ static int open_dev(const char *path)
 /* Say so if fault-around is not what the tour expects. */
 static void check_fault_around(void)
 {
-	FILE *f = fopen(FAULT_AROUND_BYTES, "re");
-	long bytes;
+	long bytes = fault_around_bytes(-1);
 
-	if (!f)
-		return;
-	if (fscanf(f, "%ld", &bytes) == 1 && bytes != WINDOW)
+	if (bytes >= 0 && bytes != WINDOW)
 		printf("note: fault_around_bytes is %ld, not %d: other windows\n",
 		       bytes, WINDOW);
-	fclose(f);
 }
 
 static void usage(void)

@@ -330,7 +330,8 @@ static unsigned long maps_inode(const void *p)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &s, &e, &ino) == 3 &&
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &s, &e, &ino) ==
+			    3 &&
 		    a >= s && a < e)
 			break;
 	fclose(f);

@@ -6,10 +6,11 @@
  * or of the core shows, so a change of behaviour fails here, with the
  * first line that differs and the whole output to compare.
  *
- * The expected output is built into this program (the Makefile rebuilds it
- * when mmapdemo-tour.expected changes), so the test runs wherever it is
- * copied to; the tour must sit next to it.  After a deliberate change, put
- * the new output of `mmapdemo-tour` (run in the VM) in that file.
+ * The expected output is read at run time from mmapdemo-tour.expected, in
+ * this program's directory, where the tour must sit too (the Makefile
+ * installs the file with the programs: TEST_FILES).  After a deliberate
+ * change, put the new output of `mmapdemo-tour` (run in the VM) in that
+ * file.
  *
  * It is the same on Debian's 6.1, 6.12 and 7.x kernels.  It assumes 4 KiB pages
  * and the default fault-around window, and needs root: elsewhere it skips.
@@ -20,21 +21,10 @@
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
 
-#define FAULT_AROUND_BYTES "/sys/kernel/debug/fault_around_bytes"
-
-/* mmapdemo-tour.expected, with a NUL after it. */
-__asm__(".pushsection .rodata\n"
-	"tour_expected:\n"
-	".incbin \"mmapdemo-tour.expected\"\n"
-	".byte 0\n"
-	".popsection\n");
-extern const char tour_expected[];
-
 /* Why the tour's output cannot be the expected one here, or NULL. */
 static const char *cannot_run(void)
 {
-	FILE *f;
-	long bytes = 65536;
+	long bytes = fault_around_bytes(-1);
 
 	if (access(MD_PATH, F_OK))
 		return MD_PATH ": no such device (module not loaded)";
@@ -42,15 +32,22 @@ static const char *cannot_run(void)
 		return "the tour needs root";
 	if (page_size() != 4096)
 		return "the expected output is for 4 KiB pages";
-	f = fopen(FAULT_AROUND_BYTES, "re");
-	if (f) {
-		if (fscanf(f, "%ld", &bytes) != 1)
-			bytes = 65536;
-		fclose(f);
-	}
-	if (bytes != 65536)
+	if (bytes >= 0 && bytes != 65536)
 		return "fault_around_bytes is not the default 65536";
 	return NULL;
+}
+
+/* The path of @name in this program's directory, in @buf; NULL if none. */
+static const char *beside_me(const char *name, char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		return NULL;
+	self[n] = '\0';
+	snprintf(buf, len, "%s/%s", dirname(self), name);
+	return buf;
 }
 
 /*
@@ -60,23 +57,13 @@ static const char *cannot_run(void)
  */
 static char *run_tour(const char *arg, int *status)
 {
-	char self[PATH_MAX], tour[PATH_MAX + 32];
-	size_t len = 0, cap = 1 << 16;
+	char tour[PATH_MAX + 32];
 	int pipefd[2], wstatus;
-	ssize_t n, got;
 	char *out;
 	pid_t pid;
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
+	if (!beside_me("mmapdemo-tour", tour, sizeof(tour)) || pipe(pipefd))
 		return NULL;
-	self[n] = '\0';
-	snprintf(tour, sizeof(tour), "%s/mmapdemo-tour", dirname(self));
-	out = malloc(cap);
-	if (!out || pipe(pipefd)) {
-		free(out);
-		return NULL;
-	}
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
@@ -88,20 +75,8 @@ static char *run_tour(const char *arg, int *status)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	while (pid > 0 &&
-	       (got = read(pipefd[0], out + len, cap - len - 1)) > 0) {
-		len += got;
-		if (cap - len < 4096) {
-			char *bigger = realloc(out, cap * 2);
-
-			if (!bigger)
-				break;
-			out = bigger;
-			cap *= 2;
-		}
-	}
+	out = pid > 0 ? slurp_fd(pipefd[0]) : NULL;
 	close(pipefd[0]);
-	out[len] = '\0';
 	*status = -1;
 	if (pid < 0 || waitpid(pid, &wstatus, 0) != pid) {
 		free(out);
@@ -146,12 +121,18 @@ static void show(const char *what, const char *out)
  */
 TEST(output_is_expected)
 {
-	const char *why = cannot_run(), *want = tour_expected, *got;
+	const char *why = cannot_run(), *want, *got;
+	char path[PATH_MAX + 32], *expected, *out;
 	int status, lineno = 1;
-	char *out;
 
 	if (why)
 		SKIP(return, "%s", why);
+	expected = beside_me("mmapdemo-tour.expected", path, sizeof(path)) ?
+			   slurp(path) :
+			   NULL;
+	ASSERT_NE(NULL, expected)
+	TH_LOG("cannot read mmapdemo-tour.expected next to this program");
+	want = expected;
 	out = run_tour(NULL, &status);
 	ASSERT_NE(NULL, out);
 	EXPECT_EQ(0, status);
@@ -172,6 +153,7 @@ TEST(output_is_expected)
 	}
 	EXPECT_TRUE(!got && !want);
 	free(out);
+	free(expected);
 }
 
 /*

@@ -27,36 +27,6 @@ static const char *const fields[] = {
 	"large_fallbacks",
 };
 
-/* The whole of a (small) file, in a buffer to free. */
-static char *slurp(const char *path)
-{
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (!buf || fd < 0) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += n;
-		if (cap - len < 4096) {
-			char *bigger = realloc(buf, cap * 2);
-
-			if (!bigger)
-				break;
-			buf = bigger;
-			cap *= 2;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
-
 FIXTURE(stats)
 {
 	int fd[3];
@@ -128,8 +98,7 @@ TEST_F(stats, anon_info_needs_perfmon)
 	if (pid == 0) {
 		int fd;
 
-		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
+		if (become_nobody())
 			_exit(90);
 		fd = open(MD_ANON_PATH, O_RDWR | O_CLOEXEC);
 		if (fd < 0)

@@ -52,6 +52,37 @@ FIXTURE_TEARDOWN(unload)
 {
 }
 
+/*
+ * At the end of the suite, before anything here unloads and reloads the
+ * module (so it comes first): no mapping of any device, no page of an
+ * anonymous-style object, and once the buffer is shrunk to nothing, no
+ * page of it either.  (The loader unloads the module at the end and,
+ * where there is kmemleak, scans for leaks.)
+ */
+TEST_F(unload, nothing_left)
+{
+	struct mmapdemo_info info;
+	int fd = open(MD_PATH, O_RDWR | O_CLOEXEC);
+	int afd = open(MD_ANON_PATH, O_RDONLY | O_CLOEXEC);
+	int hfd = open(MD_HUGE_PATH, O_RDONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, afd);
+	ASSERT_LE(0, hfd);
+	ASSERT_EQ(0, md_info(hfd, &info));
+	EXPECT_EQ(0ULL, info.nr_mappings);
+	close(hfd);
+	ASSERT_EQ(0, md_info(afd, &info));
+	EXPECT_EQ(0ULL, info.nr_mappings);
+	EXPECT_EQ(0ULL, info.nr_pages);
+	ASSERT_EQ(0, md_set_size(fd, 0));
+	ASSERT_EQ(0, md_info(fd, &info));
+	EXPECT_EQ(0ULL, info.nr_mappings);
+	EXPECT_EQ(0ULL, info.nr_pages);
+	close(fd);
+	close(afd);
+}
+
 /* An open file pins the module: rmmod fails with EWOULDBLOCK. */
 TEST_F(unload, refused_while_open)
 {
@@ -108,18 +139,10 @@ TEST_F(unload, refused_while_child_maps)
 static void param(const char *name, char *buf, size_t len)
 {
 	char path[128];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s",
 		 name);
-	buf[0] = '\0';
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
+	read_line(path, buf, len);
 }
 
 /* The parameters the module runs with now, as insmod arguments. */
@@ -285,46 +308,25 @@ static int use_devices(void)
 	return 0;
 }
 
-/* 100 load/unload cycles with mappings made and torn down in between. */
+/*
+ * Load/unload cycles with mappings made and torn down in between: 100 in a
+ * long run (MMAPDEMO_LONG), 10 otherwise.
+ */
 TEST_F_TIMEOUT(unload, cycles, 600)
 {
+	int cycles = long_run() ? 100 : 10;
 	char params[160];
 
 	if (!getenv("MMAPDEMO_KO"))
 		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
 	current_params(params, sizeof(params));
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < cycles; i++) {
 		ASSERT_EQ(0, use_devices()) TH_LOG("cycle %d", i);
 		ASSERT_EQ(0, try_unload())
 		TH_LOG("cycle %d: %s", i, strerror(errno));
 		ASSERT_EQ(0, load(params))
 		TH_LOG("cycle %d: %s", i, strerror(errno));
 	}
-}
-
-/*
- * At the end of the suite nothing is left behind: no mapping of either
- * device, no page of an anonymous-style object, and once the buffer is
- * shrunk to nothing, no page of it either.  (The loader then unloads the
- * module and, where there is kmemleak, scans for leaks.)
- */
-TEST_F(unload, nothing_left)
-{
-	struct mmapdemo_info info;
-	int fd = open(MD_PATH, O_RDWR | O_CLOEXEC);
-	int afd = open(MD_ANON_PATH, O_RDONLY | O_CLOEXEC);
-
-	ASSERT_LE(0, fd);
-	ASSERT_LE(0, afd);
-	ASSERT_EQ(0, md_info(afd, &info));
-	EXPECT_EQ(0ULL, info.nr_mappings);
-	EXPECT_EQ(0ULL, info.nr_pages);
-	ASSERT_EQ(0, md_set_size(fd, 0));
-	ASSERT_EQ(0, md_info(fd, &info));
-	EXPECT_EQ(0ULL, info.nr_mappings);
-	EXPECT_EQ(0ULL, info.nr_pages);
-	close(fd);
-	close(afd);
 }
 
 /* What is left of the count armed in fail-nth: 0 once it injected. */
