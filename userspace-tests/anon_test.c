@@ -260,12 +260,21 @@ TEST_F(anon, splice_sendfile)
 {
 	unsigned char buf[100];
 	int pfd[2], mfd = memfd_create("peer", MFD_CLOEXEC);
+	ssize_t n;
 
 	ASSERT_LE(0, mfd);
-	ASSERT_EQ(0, pipe(pfd));
+	/* Non-blocking, so that a splice that fails cannot hang the read. */
+	ASSERT_EQ(0, pipe2(pfd, O_NONBLOCK));
 	memset(buf, 0xa5, sizeof(buf));
 	EXPECT_EQ((ssize_t)sizeof(buf), pwrite(mfd, buf, sizeof(buf), 0));
-	EXPECT_EQ(60, sendfile(mfd, self->fd, NULL, 60));
+	n = sendfile(mfd, self->fd, NULL, 60);
+	if (n < 0 && errno == EINVAL && !strcmp(variant->path, "/dev/zero")) {
+		close(pfd[0]);
+		close(pfd[1]);
+		close(mfd);
+		SKIP(return, "/dev/zero cannot splice here (6.12's can)");
+	}
+	EXPECT_EQ(60, n);
 	EXPECT_EQ((ssize_t)sizeof(buf), pread(mfd, buf, sizeof(buf), 0));
 	EXPECT_TRUE(all_bytes(buf, 60, 0));
 	EXPECT_TRUE(all_bytes(buf + 60, 40, 0xa5));
