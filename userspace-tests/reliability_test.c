@@ -90,18 +90,12 @@ TEST(zero_page)
 static int vmas_in(const void *p, size_t len)
 {
 	uintptr_t lo = (uintptr_t)p, hi = lo + len;
-	unsigned long s, e;
-	char line[512];
-	int n = 0;
-	FILE *f = fopen("/proc/self/maps", "re");
+	struct vma v[512];
+	int n = maps_read(-1, v, 512), in = 0;
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx", &s, &e) == 2 && s < hi && e > lo)
-			n++;
-	fclose(f);
-	return n;
+	for (int i = 0; i < n; i++)
+		in += v[i].start < hi && v[i].end > lo;
+	return n < 0 ? -1 : in;
 }
 
 /*
@@ -229,7 +223,7 @@ TEST(huge_race)
 	ASSERT_EQ(0, pthread_create(&t[0], NULL, race_pmd, &r));
 	ASSERT_EQ(0, pthread_create(&t[1], NULL, race_prctl, &r));
 	ASSERT_EQ(0, pthread_create(&t[2], NULL, race_pte, &r));
-	sleep(getenv("MMAPDEMO_LONG") ? 20 : 5);
+	sleep(long_run() ? 20 : 5);
 	r.stop = true;
 	for (int i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
