@@ -98,12 +98,12 @@ anon_inode_create_getfile(const char *name, const struct file_operations *fops,
  * A 2 MiB folio that a shrink cuts stays whole (buffer.c).  The core must
  * then not map it with one PMD, which would reach past the end: finish_fault()
  * and filemap_map_pages() check i_size first since "mm/memory: do not
- * populate page table entries beyond i_size" (6.18, and 6.12.117 in the
+ * populate page table entries beyond i_size" (6.18, and 6.12.59 in the
  * stable series; checked in Debian's 6.12.118 and 7.3.4).  6.1 maps it
  * whole, so there the buffer keeps to pages.
  */
 #define MMAPDEMO_HAVE_SAFE_LARGE_FOLIOS \
-	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 117))
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 59))
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
 /*

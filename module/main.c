@@ -40,7 +40,7 @@ MODULE_PARM_DESC(max_size,
 static bool large_folios = MMAPDEMO_HAVE_SAFE_LARGE_FOLIOS;
 module_param(large_folios, bool, 0444);
 MODULE_PARM_DESC(large_folios,
-		 "2 MiB folios for /dev/mmapdemo (default: on from 6.12.117)");
+		 "2 MiB folios for /dev/mmapdemo (default: on from 6.12.59)");
 
 static int mmapdemo_mode_set(const char *val, const struct kernel_param *kp)
 {
@@ -108,7 +108,7 @@ static int __init mmapdemo_init(void)
 		return -EINVAL;
 	}
 	if (large_folios && !MMAPDEMO_HAVE_SAFE_LARGE_FOLIOS) {
-		pr_err("large_folios needs Linux 6.12.117 or later\n");
+		pr_err("large_folios needs Linux 6.12.59 or later\n");
 		return -EINVAL;
 	}
 	if (huge_size % PMD_SIZE || huge_size > SZ_1G) {

@@ -1259,7 +1259,7 @@ static void evaluate_goals(void)
 				row_val("main", W_READ, "memfd-shared",
 					main_size, 0));
 		/*
-		 * In 2 MiB folios (large_folios, from 6.12.117): one fault per
+		 * In 2 MiB folios (large_folios, from 6.12.59): one fault per
 		 * 2 MiB, reads and writes, and at least as fast as tmpfs with
 		 * huge pages.  In pages (6.1, or large_folios=0): reads fault
 		 * once per fault-around window, writes once per page.
