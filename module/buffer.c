@@ -21,12 +21,22 @@
  *    i_size before it removes them;
  *  - the bytes of the last page beyond i_size are zeroed before i_size grows
  *    over them: what a mapping stored there is never persisted.
+ *
+ * And the record of what userspace wrote (MMAPDEMO_IOC_WRITTEN): one entry
+ * in mmapdemo_written per folio written since it was last reported, at the
+ * folio's first page.  An entry is added, under the folio's lock, before a
+ * shared mapping may store to the folio (mmapdemo_file_page_mkwrite()), and
+ * after write() stored to it; it is removed, under the folio's lock, after
+ * the folio is write-protected in every mapping again, and when a shrink
+ * removes the folio.
  */
 #include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
+#include <linux/rmap.h>
 #include <linux/sched/signal.h>
 #include <linux/uio.h>
+#include <linux/xarray.h>
 
 #include "mmapdemo.h"
 
@@ -34,6 +44,10 @@
 
 static struct vfsmount *mmapdemo_mnt;
 static struct inode *mmapdemo_inode;
+
+/* Folios written since last reported; poll() waits on the queue. */
+static DEFINE_XARRAY(mmapdemo_written);
+static DECLARE_WAIT_QUEUE_HEAD(mmapdemo_written_wait);
 
 static int mmapdemo_init_fs_context(struct fs_context *fc)
 {
@@ -58,6 +72,12 @@ static const struct address_space_operations mmapdemo_aops = {
 struct address_space *mmapdemo_buf_mapping(void)
 {
 	return mmapdemo_inode->i_mapping;
+}
+
+/* Another inode on our filesystem, for a device that needs an i_mmap tree. */
+struct inode *mmapdemo_new_inode(void)
+{
+	return alloc_anon_inode(mmapdemo_mnt->mnt_sb);
 }
 
 /* 2 MiB folios where they fit (the large_folios parameter), and fallbacks. */
@@ -183,6 +203,84 @@ remove_added:
 	return err;
 }
 
+/* Forget the writes to folios from page @index on: a shrink removed them. */
+static void mmapdemo_buf_forget_written(pgoff_t index)
+{
+	unsigned long i;
+	void *entry;
+
+	xa_for_each_start(&mmapdemo_written, i, entry, index)
+		xa_erase(&mmapdemo_written, i);
+}
+
+/**
+ * mmapdemo_buf_note_written() - record that userspace writes to a folio
+ * @folio: the folio, locked by a caller that lets a mapping store to it,
+ *	or held by write()
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int mmapdemo_buf_note_written(struct folio *folio)
+{
+	int err = xa_insert(&mmapdemo_written, folio->index,
+			    xa_mk_value(folio_nr_pages(folio)),
+			    GFP_KERNEL_ACCOUNT);
+
+	if (err == -EBUSY) /* recorded, not reported yet */
+		return 0;
+	if (!err)
+		wake_up_interruptible_poll(&mmapdemo_written_wait, EPOLLPRI);
+	return err;
+}
+
+/**
+ * mmapdemo_buf_report_written() - report and re-arm the written folios
+ * @r: the range to look at, and the bits to set
+ *
+ * Each written folio that the range covers whole is write-protected in
+ * every mapping, then forgotten, both under its lock: a store before the
+ * write-protect is in this report, and one after it faults and waits in
+ * mmapdemo_file_page_mkwrite() for the lock, then records the folio again
+ * for the next report.  A folio that reaches outside the range is reported
+ * but stays recorded, for the pages outside.
+ */
+void mmapdemo_buf_report_written(struct mmapdemo_report *r)
+{
+	struct address_space *mapping = mmapdemo_inode->i_mapping;
+	pgoff_t last = r->first + r->nr - 1;
+	pgoff_t end = DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE);
+	unsigned long index;
+	void *entry;
+
+	/* A folio that starts before the range may reach into it. */
+	xa_for_each_range(&mmapdemo_written, index, entry,
+			  round_down(r->first, 1UL << MMAPDEMO_PMD_ORDER), last) {
+		unsigned long nr = xa_to_value(entry);
+		struct folio *folio;
+
+		if (index + nr <= r->first)
+			continue;
+		folio = mmapdemo_lock_folio(mapping, index);
+		if (IS_ERR(folio))
+			continue; /* a shrink removes it, and forgets it */
+		if (index >= r->first && index + nr - 1 <= last) {
+			folio_mkclean(folio);
+			xa_erase(&mmapdemo_written, index);
+		}
+		folio_unlock(folio);
+		folio_put(folio);
+		/* Never a page beyond the end, of a folio a shrink cut. */
+		mmapdemo_report_pages(r, index, min(index + nr, end));
+	}
+}
+
+/* Whether there are writes not reported yet, for poll(). */
+__poll_t mmapdemo_buf_poll_written(struct file *file, poll_table *wait)
+{
+	poll_wait(file, &mmapdemo_written_wait, wait);
+	return xa_empty(&mmapdemo_written) ? 0 : EPOLLPRI;
+}
+
 int mmapdemo_buf_set_size(loff_t size)
 {
 	struct inode *inode = mmapdemo_inode;
@@ -221,6 +319,7 @@ int mmapdemo_buf_set_size(loff_t size)
 						       size >> PAGE_SHIFT);
 
 		truncate_setsize(inode, size);
+		mmapdemo_buf_forget_written(DIV_ROUND_UP(size, PAGE_SIZE));
 		if (!IS_ERR(cut))
 			folio_put(cut);
 	}
@@ -271,14 +370,13 @@ static ssize_t mmapdemo_buf_store(struct address_space *mapping, loff_t pos,
 		copied = copy_page_from_iter(folio_file_page(folio, index),
 					     offset, n, from);
 		flush_dcache_folio(folio);
+		err = copied ? mmapdemo_buf_note_written(folio) : -EFAULT;
 		folio_put(folio);
 		done += copied;
-		if (!copied) {
-			err = -EFAULT;
-			break;
-		}
-		if (pos + done > i_size_read(mapping->host))
+		if (copied && pos + done > i_size_read(mapping->host))
 			i_size_write(mapping->host, pos + done);
+		if (err)
+			break;
 	}
 	return done ?: err;
 }
@@ -439,4 +537,5 @@ void mmapdemo_buf_exit(void)
 {
 	iput(mmapdemo_inode);
 	kern_unmount(mmapdemo_mnt);
+	xa_destroy(&mmapdemo_written);
 }

@@ -4,7 +4,8 @@
  *
  * Every open shares the one buffer of buffer.c.  read(), write(), lseek(),
  * splice() and fsync() behave as on a tmpfs file; the size is set with an
- * ioctl, since a character device cannot be truncated.  The mappings are in
+ * ioctl, since a character device cannot be truncated.  Another ioctl, with
+ * poll(), tells what userspace wrote (notify.c).  The mappings are in
  * file_mmap.c.
  */
 #include <linux/fs.h>
@@ -32,6 +33,12 @@ static loff_t mmapdemo_file_llseek(struct file *file, loff_t offset, int whence)
 					i_size_read(inode));
 }
 
+/* Readable and writable, as any file; EPOLLPRI: writes not reported yet. */
+static __poll_t mmapdemo_file_poll(struct file *file, poll_table *wait)
+{
+	return DEFAULT_POLLMASK | mmapdemo_buf_poll_written(file, wait);
+}
+
 static long mmapdemo_file_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg)
 {
@@ -50,6 +57,8 @@ static long mmapdemo_file_ioctl(struct file *file, unsigned int cmd,
 		if (size > MAX_LFS_FILESIZE)
 			return -EFBIG;
 		return mmapdemo_buf_set_size(size);
+	case MMAPDEMO_IOC_WRITTEN:
+		return mmapdemo_ioctl_written(argp, mmapdemo_buf_report_written);
 	default:
 		return -ENOTTY;
 	}
@@ -68,6 +77,7 @@ static const struct file_operations mmapdemo_file_fops = {
 	.splice_write = iter_file_splice_write,
 	/* Nothing to write back: msync(MS_SYNC) succeeds, as on tmpfs. */
 	.fsync = noop_fsync,
+	.poll = mmapdemo_file_poll,
 	.unlocked_ioctl = mmapdemo_file_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	MMAPDEMO_FOP_MMAP(mmapdemo_file_mmap_prepare),

@@ -26,6 +26,14 @@
  * Either way the core unlocks the page after mapping it, and the page table
  * keeps our reference until the page is unmapped.
  *
+ * Write notification: because we have ->page_mkwrite(), the core maps the
+ * pages of a shared writable mapping read-only (vma_wants_writenotify()),
+ * and calls mmapdemo_file_page_mkwrite() before it lets the first store to
+ * each page through: from do_shared_fault(), after our ->fault, for a page
+ * not mapped yet, and from wp_page_shared() for a page a read mapped, or
+ * that MMAPDEMO_IOC_WRITTEN write-protected again.  So a write fault on a
+ * page a read mapped never reaches ->fault.
+ *
  * A private mapping shows the buffer's own page until it stores to it, and
  * so sees later writes to the buffer, as a memfd mapping does.  Its first
  * store to a page that a read mapped never reaches us: the core copies the
@@ -123,11 +131,45 @@ out:
 	return mmapdemo_fault_done(&mmapdemo_file_dev, vmf, 0, ret);
 }
 
+/*
+ * The first store to a page of a shared mapping: record it, for
+ * MMAPDEMO_IOC_WRITTEN, before the core lets it through.  May sleep.  We
+ * return the page locked; the core makes it writable, then unlocks it, so
+ * a report, which write-protects the page under that lock, cannot come in
+ * between.  A 2 MiB folio is recorded whole: the core may map all of it
+ * writable, with one PMD.
+ */
+static vm_fault_t mmapdemo_file_page_mkwrite(struct vm_fault *vmf)
+{
+	struct inode *inode = vmf->vma->vm_file->f_mapping->host;
+	struct folio *folio = page_folio(vmf->page);
+	vm_fault_t ret = VM_FAULT_LOCKED;
+	int err;
+
+	folio_lock(folio);
+	/* Cut by a shrink since the core found it: let the access retry. */
+	if (folio->mapping != inode->i_mapping ||
+	    vmf->pgoff >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE)) {
+		folio_unlock(folio);
+		ret = VM_FAULT_NOPAGE;
+		goto out;
+	}
+
+	err = mmapdemo_buf_note_written(folio);
+	if (err) {
+		folio_unlock(folio);
+		ret = vmf_error(err);
+	}
+out:
+	return mmapdemo_mkwrite_done(&mmapdemo_file_dev, vmf, 0, ret);
+}
+
 static const struct vm_operations_struct mmapdemo_file_vm_ops = {
 	.open = mmapdemo_file_vma_open,
 	.close = mmapdemo_file_vma_close,
 	.fault = mmapdemo_file_fault,
 	.map_pages = mmapdemo_file_map_pages,
+	.page_mkwrite = mmapdemo_file_page_mkwrite,
 	/* last: before 7.x it stands for nothing (compat.h) */
 	MMAPDEMO_VMA_MAPPED(mmapdemo_file_vma_mapped)
 };

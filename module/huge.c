@@ -27,7 +27,16 @@
  * mapping cannot be copy-on-write (the core has no page to copy from a PFN
  * entry): mmap() refuses MAP_PRIVATE with EINVAL.  Beyond the region,
  * SIGBUS.
+ *
+ * Write notification (notify.c), for page frames: with ->pfn_mkwrite() the
+ * core maps the region read-only, and asks us before the first store to a
+ * 4 KiB entry goes through; a store to a 2 MiB entry mapped read-only
+ * comes back to ->huge_fault() as a write, and makes all 2 MiB writable.
+ * Page frames have no rmap to write-protect them by, so a report re-arms
+ * by unmapping (unmap_mapping_range(), on the one address_space that every
+ * open shares): the next access faults again.
  */
+#include <linux/bitmap.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -51,6 +60,16 @@ struct mmapdemo_chunk {
 static struct mmapdemo_chunk *mmapdemo_chunks;
 static unsigned long mmapdemo_nr_chunks;
 
+/* Where every open's mappings are linked, so that one unmap finds them. */
+static struct inode *mmapdemo_huge_inode;
+
+/*
+ * One bit per page of the region: written since last reported.  Set and
+ * cleared under the chunk's lock.  poll() waits on the queue.
+ */
+static unsigned long *mmapdemo_huge_written;
+static DECLARE_WAIT_QUEUE_HEAD(mmapdemo_huge_written_wait);
+
 /* The chunk that holds the region's page @pgoff, or NULL past the end. */
 static struct mmapdemo_chunk *mmapdemo_huge_chunk(pgoff_t pgoff)
 {
@@ -63,6 +82,13 @@ static unsigned long mmapdemo_huge_pfn(struct mmapdemo_chunk *chunk,
 				       pgoff_t pgoff)
 {
 	return page_to_pfn(chunk->page) + (pgoff & (MMAPDEMO_CHUNK_PAGES - 1));
+}
+
+/* Record a store to @nr pages from @pgoff; the chunk's lock is held. */
+static void mmapdemo_huge_note_written(pgoff_t pgoff, unsigned long nr)
+{
+	bitmap_set(mmapdemo_huge_written, pgoff, nr);
+	wake_up_interruptible_poll(&mmapdemo_huge_written_wait, EPOLLPRI);
 }
 
 /* A new VMA from an mmap() (7.x calls this; compat.h does before). */
@@ -120,6 +146,9 @@ static vm_fault_t mmapdemo_huge_pmd_fault(struct vm_fault *vmf,
 	else
 		ret = vmf_insert_pfn_pmd(vmf, mmapdemo_huge_pfn(chunk, hpgoff),
 					 vmf->flags & FAULT_FLAG_WRITE);
+	/* Mapped writable, whole: a report must unmap it first. */
+	if (ret == VM_FAULT_NOPAGE && (vmf->flags & FAULT_FLAG_WRITE))
+		mmapdemo_huge_note_written(hpgoff, MMAPDEMO_CHUNK_PAGES);
 	mutex_unlock(&chunk->lock);
 	return mmapdemo_fault_done(&mmapdemo_huge_dev, vmf,
 				   MMAPDEMO_CHUNK_ORDER, ret);
@@ -145,6 +174,22 @@ static vm_fault_t mmapdemo_huge_pte_fault(struct vm_fault *vmf)
 	return mmapdemo_fault_done(&mmapdemo_huge_dev, vmf, 0, ret);
 }
 
+/*
+ * The first store to a 4 KiB entry, which the fault mapped read-only:
+ * record it before the core makes the entry writable (after we return, if
+ * the entry is still there: a report that unmapped it meanwhile makes the
+ * store fault again).
+ */
+static vm_fault_t mmapdemo_huge_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct mmapdemo_chunk *chunk = mmapdemo_huge_chunk(vmf->pgoff);
+
+	mutex_lock(&chunk->lock);
+	mmapdemo_huge_note_written(vmf->pgoff, 1);
+	mutex_unlock(&chunk->lock);
+	return mmapdemo_mkwrite_done(&mmapdemo_huge_dev, vmf, 0, 0);
+}
+
 static const struct vm_operations_struct mmapdemo_huge_vm_ops = {
 	.open = mmapdemo_huge_vma_open,
 	.close = mmapdemo_huge_vma_close,
@@ -152,6 +197,7 @@ static const struct vm_operations_struct mmapdemo_huge_vm_ops = {
 			      mmapdemo_huge_pmd_fault :
 			      NULL,
 	.fault = mmapdemo_huge_pte_fault,
+	.pfn_mkwrite = mmapdemo_huge_pfn_mkwrite,
 	/* last: before 7.x it stands for nothing (compat.h) */
 	MMAPDEMO_VMA_MAPPED(mmapdemo_huge_vma_mapped)
 };
@@ -178,11 +224,81 @@ out:
 
 DEFINE_MMAP_FROM_PREPARE(mmapdemo_huge_mmap_prepare, mmapdemo_huge_vma_mapped)
 
+/*
+ * Report the written pages of the range, and unmap them from every mapping:
+ * each chunk under its lock, so that a fault that maps it writable again
+ * records it again, for the next report.  Unmapping part of a 2 MiB entry
+ * unmaps all of it; the pages outside the range stay recorded.
+ */
+static void mmapdemo_huge_report_written(struct mmapdemo_report *r)
+{
+	struct address_space *mapping = mmapdemo_huge_inode->i_mapping;
+	pgoff_t end = min_t(pgoff_t, r->first + r->nr,
+			    mmapdemo_nr_chunks * MMAPDEMO_CHUNK_PAGES);
+	pgoff_t start = r->first, next;
+
+	for (; start < end; start = next) {
+		struct mmapdemo_chunk *chunk = mmapdemo_huge_chunk(start);
+		unsigned long i;
+
+		next = min(round_down(start, MMAPDEMO_CHUNK_PAGES) +
+				   MMAPDEMO_CHUNK_PAGES,
+			   end);
+		mutex_lock(&chunk->lock);
+		i = find_next_bit(mmapdemo_huge_written, next, start);
+		if (i < next)
+			unmap_mapping_pages(mapping, start, next - start, false);
+		for (; i < next; i = find_next_bit(mmapdemo_huge_written, next,
+						   i + 1)) {
+			__clear_bit(i, mmapdemo_huge_written);
+			mmapdemo_report_pages(r, i, i + 1);
+		}
+		mutex_unlock(&chunk->lock);
+		cond_resched();
+	}
+}
+
+/* Every open shares one address_space, the region's. */
+static int mmapdemo_huge_open(struct inode *inode, struct file *file)
+{
+	file->f_mapping = mmapdemo_huge_inode->i_mapping;
+	return 0;
+}
+
+/* EPOLLPRI: writes not reported yet. */
+static __poll_t mmapdemo_huge_poll(struct file *file, poll_table *wait)
+{
+	unsigned long nbits = mmapdemo_nr_chunks * MMAPDEMO_CHUNK_PAGES;
+
+	poll_wait(file, &mmapdemo_huge_written_wait, wait);
+	if (bitmap_empty(mmapdemo_huge_written, nbits))
+		return DEFAULT_POLLMASK;
+	return DEFAULT_POLLMASK | EPOLLPRI;
+}
+
+static long mmapdemo_huge_ioctl(struct file *file, unsigned int cmd,
+				unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case MMAPDEMO_IOC_GET_INFO:
+		return mmapdemo_ioctl_get_info(&mmapdemo_huge_dev, argp);
+	case MMAPDEMO_IOC_WRITTEN:
+		return mmapdemo_ioctl_written(argp,
+					      mmapdemo_huge_report_written);
+	default:
+		return -ENOTTY;
+	}
+}
+
 static const struct file_operations mmapdemo_huge_fops = {
 	.owner = THIS_MODULE,
+	.open = mmapdemo_huge_open,
 	.llseek = noop_llseek,
 	.fsync = noop_fsync,
-	.unlocked_ioctl = mmapdemo_info_ioctl,
+	.poll = mmapdemo_huge_poll,
+	.unlocked_ioctl = mmapdemo_huge_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	MMAPDEMO_FOP_MMAP(mmapdemo_huge_mmap_prepare),
 	/* Place mappings so that address and offset agree modulo 2 MiB. */
@@ -220,6 +336,9 @@ void mmapdemo_huge_exit(void)
 			__free_pages(mmapdemo_chunks[i].page,
 				     MMAPDEMO_CHUNK_ORDER);
 	kfree(mmapdemo_chunks);
+	bitmap_free(mmapdemo_huge_written);
+	if (!IS_ERR_OR_NULL(mmapdemo_huge_inode))
+		iput(mmapdemo_huge_inode);
 }
 
 /*
@@ -230,11 +349,19 @@ int mmapdemo_huge_init(unsigned long size)
 {
 	unsigned long i;
 
+	mmapdemo_huge_inode = mmapdemo_new_inode();
+	if (IS_ERR(mmapdemo_huge_inode))
+		return PTR_ERR(mmapdemo_huge_inode);
 	mmapdemo_nr_chunks = size >> PMD_SHIFT;
+	mmapdemo_huge_written = bitmap_zalloc(mmapdemo_nr_chunks *
+						      MMAPDEMO_CHUNK_PAGES,
+					      GFP_KERNEL);
 	mmapdemo_chunks = kcalloc(mmapdemo_nr_chunks, sizeof(*mmapdemo_chunks),
 				  GFP_KERNEL);
-	if (!mmapdemo_chunks && mmapdemo_nr_chunks)
+	if (!mmapdemo_huge_written || (!mmapdemo_chunks && mmapdemo_nr_chunks)) {
+		mmapdemo_huge_exit();
 		return -ENOMEM;
+	}
 	for (i = 0; i < mmapdemo_nr_chunks; i++) {
 		struct mmapdemo_chunk *chunk = &mmapdemo_chunks[i];
 

@@ -13,6 +13,8 @@
  * anon.c        /dev/mmapdemo-anon, anonymous-style memory like /dev/zero:
  *               its file operations, mmap and both fault handlers
  * huge.c        /dev/mmapdemo-huge, a shared region mapped 2 MiB at a time
+ * notify.c      write notification: what the devices that report writes
+ *               share (the MMAPDEMO_IOC_WRITTEN ioctl)
  * compat.h      what differs between Linux 6.1, 6.12 and 7.x
  */
 #ifndef MMAPDEMO_H
@@ -23,6 +25,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/poll.h>
 
 #include "compat.h"
 #include "uapi/mmapdemo.h"
@@ -39,6 +42,7 @@ enum mmapdemo_count {
 	MMAPDEMO_AROUND_PAGES, /* pages those windows spanned */
 	MMAPDEMO_VMA_LOCKED, /* faults served under the per-VMA lock */
 	MMAPDEMO_HUGE, /* 2 MiB mappings installed */
+	MMAPDEMO_NOTIFY, /* stores the driver was told of (->page_mkwrite) */
 	MMAPDEMO_NR_COUNTS
 };
 
@@ -87,6 +91,8 @@ int mmapdemo_mmap_done(struct mmapdemo_dev *dev, struct vm_area_desc *desc,
 		       int err);
 void mmapdemo_vma_opened(struct mmapdemo_dev *dev, struct vm_area_struct *vma);
 void mmapdemo_vma_closed(struct mmapdemo_dev *dev, struct vm_area_struct *vma);
+vm_fault_t mmapdemo_mkwrite_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
+				 unsigned int order, vm_fault_t ret);
 void mmapdemo_resized(loff_t old_size, loff_t new_size, int err);
 
 void mmapdemo_get_info(struct mmapdemo_dev *dev, struct mmapdemo_info *info);
@@ -96,14 +102,38 @@ long mmapdemo_info_ioctl(struct file *file, unsigned int cmd,
 void mmapdemo_stats_init(void);
 void mmapdemo_stats_exit(void);
 
+/**
+ * struct mmapdemo_report - what one MMAPDEMO_IOC_WRITTEN call reports
+ * @first: the range's first page
+ * @nr: its length in pages
+ * @bits: one bit per page of the range, set if it was written
+ * @nr_written: how many are set
+ */
+struct mmapdemo_report {
+	pgoff_t first;
+	unsigned long nr;
+	u64 *bits;
+	unsigned long nr_written;
+};
+
+/* notify.c */
+void mmapdemo_report_pages(struct mmapdemo_report *r, pgoff_t start,
+			   pgoff_t end);
+long mmapdemo_ioctl_written(struct mmapdemo_written __user *arg,
+			    void (*report)(struct mmapdemo_report *r));
+
 /* buffer.c */
 int mmapdemo_buf_init(loff_t size, loff_t max_size, bool large_folios);
 void mmapdemo_buf_exit(void);
 struct address_space *mmapdemo_buf_mapping(void);
+struct inode *mmapdemo_new_inode(void);
 int mmapdemo_buf_set_size(loff_t size);
 ssize_t mmapdemo_buf_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from);
 void mmapdemo_buf_info(struct mmapdemo_info *info);
+int mmapdemo_buf_note_written(struct folio *folio);
+void mmapdemo_buf_report_written(struct mmapdemo_report *r);
+__poll_t mmapdemo_buf_poll_written(struct file *file, poll_table *wait);
 
 /* file_mmap.c */
 unsigned long mmapdemo_file_get_unmapped_area(struct file *file,

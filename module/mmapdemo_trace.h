@@ -48,6 +48,8 @@ TRACE_DEFINE_ENUM(MMAPDEMO_DEV_HUGE);
 /* The fault path the core took, worked out when the record is made. */
 static inline int mmapdemo_access(const struct vm_fault *vmf)
 {
+	if (vmf->flags & FAULT_FLAG_MKWRITE)
+		return 3;
 	if (!(vmf->flags & FAULT_FLAG_WRITE))
 		return 0;
 	return vmf->vma->vm_flags & VM_SHARED ? 1 : 2;
@@ -55,7 +57,8 @@ static inline int mmapdemo_access(const struct vm_fault *vmf)
 #endif
 
 #define mmapdemo_show_access(a)						\
-	__print_symbolic(a, { 0, "read" }, { 1, "write" }, { 2, "cow" })
+	__print_symbolic(a, { 0, "read" }, { 1, "write" }, { 2, "cow" },	\
+			 { 3, "mkwrite" })
 
 /*
  * VM_FAULT_* are __bitwise enum constants, which TRACE_DEFINE_ENUM() does

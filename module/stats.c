@@ -72,6 +72,24 @@ vm_fault_t mmapdemo_fault_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
 }
 
 /**
+ * mmapdemo_mkwrite_done() - count and trace a write notification
+ * @dev: the device
+ * @vmf: the fault: a store the core asks the driver about first
+ * @order: 0 for a page, PMD_ORDER for a 2 MiB mapping
+ * @ret: what ->page_mkwrite() or ->pfn_mkwrite() returns
+ *
+ * Return: @ret.
+ */
+vm_fault_t mmapdemo_mkwrite_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
+				 unsigned int order, vm_fault_t ret)
+{
+	trace_mmapdemo_fault(dev->id, vmf, ret, 1UL << order);
+	if (!(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)))
+		mmapdemo_count(dev, MMAPDEMO_NOTIFY, 1);
+	return ret;
+}
+
+/**
  * mmapdemo_around_done() - count and trace a window mapped around a fault
  * @dev: the device
  * @vmf: the fault
@@ -150,6 +168,7 @@ void mmapdemo_get_info(struct mmapdemo_dev *dev, struct mmapdemo_info *info)
 	info->around_pages = count[MMAPDEMO_AROUND_PAGES];
 	info->vma_lock_faults = count[MMAPDEMO_VMA_LOCKED];
 	info->huge_faults = count[MMAPDEMO_HUGE];
+	info->write_notifies = count[MMAPDEMO_NOTIFY];
 }
 
 long mmapdemo_ioctl_get_info(struct mmapdemo_dev *dev, void __user *arg)
@@ -197,6 +216,7 @@ static int mmapdemo_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "huge_faults %llu\n", info.huge_faults);
 	seq_printf(m, "large_folios %llu\n", info.large_folios);
 	seq_printf(m, "large_fallbacks %llu\n", info.large_fallbacks);
+	seq_printf(m, "write_notifies %llu\n", info.write_notifies);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mmapdemo_stats);

@@ -5,14 +5,16 @@
  *
  * For each kind (file MAP_SHARED, file MAP_PRIVATE, anonymous MAP_SHARED,
  * anonymous MAP_PRIVATE) the tour maps 8 pages, touches a few, forks a child
- * that writes to one, and asks whether the parent sees that write.  After
- * each step it prints one row:
+ * that writes to one, and asks whether the parent sees that write.  Then it
+ * watches a shared mapping of the file for writes (MMAPDEMO_IOC_WRITTEN).
+ * After each step it prints one row:
  *  - a grid with one letter per page of the mapping, from /proc/self/pagemap:
  *    not present, the device's page, its zero page, or a private copy (see
  *    legend());
  *  - the page faults the process took for the step's one access
  *    (getrusage), and the calls the driver's fault handler saw, by path,
- *    with its fault-around windows (the MMAPDEMO_IOC_GET_INFO counters);
+ *    its write notifications and its fault-around windows (the
+ *    MMAPDEMO_IOC_GET_INFO counters);
  *  - the mapping's /proc/self/smaps lines: Rss, Shared_Clean/Dirty,
  *    Private_Clean/Dirty, Anonymous.
  * `--explain` adds, after each row, what the kernel did and why.
@@ -26,6 +28,7 @@
  * CAP_SYS_ADMIN only), 4 KiB pages and the default fault-around window.
  */
 #include <ctype.h>
+#include <poll.h>
 #include <sys/resource.h>
 
 #include "mmapdemo_util.h"
@@ -197,7 +200,8 @@ static void legend(void)
 	     "     clear): by a fork child too\n"
 	     "cpu flt: page faults the process took for the step's one access.\n"
 	     "driver rd/wr/cow: calls of the driver's fault handler, by path: read,\n"
-	     "  write to a shared mapping, write to a private one (copy-on-write).\n"
+	     "  write to a shared mapping, write to a private one (copy-on-write);\n"
+	     "  ntf: calls of its ->page_mkwrite(), told of a first write.\n"
 	     "around win/pgs: fault-around windows mapped, and the pages they spanned.\n"
 	     "device pgs/map: the pages the device holds, and its mappings (VMAs).\n"
 	     "smaps (kB): the mapping's Rss, Shared_Clean, Shared_Dirty,\n"
@@ -213,11 +217,11 @@ static void header(const struct mapping *m, const char *what)
 
 static void table_head(void)
 {
-	printf("%-15s %-8s %3s %-9s %-7s %-7s %s\n", "", "pages", "cpu",
+	printf("%-15s %-8s %3s %-13s %-7s %-7s %s\n", "", "pages", "cpu",
 	       "driver", "around", "device", "smaps (kB)");
-	printf("%-15s %-8s %3s %2s %2s %3s %3s %3s %3s %3s %3s %3s %3s %3s %3s %4s\n",
-	       "step", "01234567", "flt", "rd", "wr", "cow", "win", "pgs",
-	       "pgs", "map", "Rss", "ShC", "ShD", "PrC", "PrD", "Anon");
+	printf("%-15s %-8s %3s %2s %2s %3s %3s %3s %3s %3s %3s %3s %3s %3s %3s %3s %4s\n",
+	       "step", "01234567", "flt", "rd", "wr", "cow", "ntf", "win",
+	       "pgs", "pgs", "map", "Rss", "ShC", "ShD", "PrC", "PrD", "Anon");
 }
 
 /* A count, or "-" for nothing to count (-1), right-aligned in @width. */
@@ -249,6 +253,7 @@ static void row(struct mapping *m, const char *title, const char *why)
 	column((long)(b.read_faults - a.read_faults), 2);
 	column((long)(b.write_faults - a.write_faults), 2);
 	column((long)(b.cow_faults - a.cow_faults), 3);
+	column((long)(b.write_notifies - a.write_notifies), 3);
 	column((long)(b.around_windows - a.around_windows), 3);
 	column((long)(b.around_pages - a.around_pages), 3);
 	column((long)b.nr_pages, 3);
@@ -419,10 +424,10 @@ static void tour_file_shared(struct mapping *m)
 		.write_why =
 			"A write fault in a shared mapping: do_shared_fault() calls the\n"
 			"driver's ->fault() with FAULT_FLAG_WRITE, which returns the\n"
-			"file's page 5 locked; the core maps it writable and dirty.  The\n"
-			"core does no fault-around for writes: one write fault, one page.\n"
-			"Now two processes map pages of the file: smaps counts them as\n"
-			"Shared_Dirty.\n",
+			"file's page 5 locked, then ->page_mkwrite(); the core maps the\n"
+			"page writable and dirty.  The core does no fault-around for\n"
+			"writes: one write fault, one page.  Now two processes map pages\n"
+			"of the file: smaps counts them as Shared_Dirty.\n",
 		.parent_page = 5,
 		.read_why =
 			"The parent's page 5 is the very page of the file that the child\n"
@@ -457,12 +462,14 @@ static void tour_file_shared(struct mapping *m)
 
 	write_page(m, 3, PARENT_BYTE);
 	row(m, "write 3",
-	    "Page 3 is mapped already, and writable: a shared mapping only gets\n"
-	    "write faults if something wants to hear of the first write (a\n"
-	    "->page_mkwrite(), writeback's dirty accounting, soft-dirty or\n"
-	    "userfaultfd tracking: vma_wants_writenotify()), and here nothing\n"
-	    "does.  So the read fault mapped the page writable and this write\n"
-	    "does not fault at all.  It went straight into the file.\n");
+	    "Page 3 is mapped already, but read-only.  The driver wants to hear\n"
+	    "of the first write to each page (its vm_operations have\n"
+	    "->page_mkwrite(): vma_wants_writenotify()), so the core maps the\n"
+	    "pages of a shared mapping read-only, and fault-around did too.  The\n"
+	    "write faults, and do_wp_page() takes wp_page_shared(), which never\n"
+	    "calls ->fault(): it calls mmapdemo_file_page_mkwrite(), which\n"
+	    "records page 3 as written and returns it locked; the core makes the\n"
+	    "entry writable.  The last table shows what that is for.\n");
 
 	step_fork(m, &f);
 	step_munmap(m);
@@ -677,6 +684,83 @@ static void check_fault_around(void)
 		       bytes, WINDOW);
 }
 
+/*
+ * The report step: MMAPDEMO_IOC_WRITTEN over the whole file, with what
+ * poll() said before and after.
+ */
+static void step_report(struct mapping *m, const char *why)
+{
+	struct pollfd pfd = { .fd = m->fd, .events = POLLPRI };
+	uint64_t bits = 0;
+	struct mmapdemo_written w = {
+		.length = NPAGES * ps,
+		.bitmap = (uintptr_t)&bits,
+	};
+	bool before, after;
+
+	begin(m);
+	before = poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLPRI);
+	if (ioctl(m->fd, MMAPDEMO_IOC_WRITTEN, &w))
+		die("MMAPDEMO_IOC_WRITTEN");
+	after = poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLPRI);
+	row(m, "report", why);
+	printf("-> written pages:");
+	for (int i = 0; i < NPAGES; i++)
+		if (bits & (1ULL << i))
+			printf(" %d", i);
+	printf("%s; poll(): %s before, %s after\n", w.nr_written ? "" : " none",
+	       before ? "EPOLLPRI" : "nothing", after ? "EPOLLPRI" : "nothing");
+	if (explain)
+		putchar('\n');
+}
+
+static void tour_file_watched(struct mapping *m)
+{
+	header(m, "written pages, watched");
+	prose("How does a driver learn what userspace wrote through a mapping?\n"
+	      "With ->page_mkwrite(): the core maps the pages of a shared mapping\n"
+	      "read-only and asks the driver before the first store to each goes\n"
+	      "through.  mmapdemo records the page; MMAPDEMO_IOC_WRITTEN reports\n"
+	      "the pages written since the last report and write-protects them\n"
+	      "again in every mapping, so that the next store is heard of too.\n"
+	      "poll() says EPOLLPRI while writes wait to be reported.\n");
+	table_head();
+	step_report(
+		m,
+		"The first report finds the writes of the first table: the\n"
+		"parent's to page 3, and the child's to page 5, made through\n"
+		"another process's mapping.  The pages are write-protected\n"
+		"again, in whatever maps them (folio_mkclean(): nothing, now).\n");
+	begin(m);
+	map(m);
+	row(m, "mmap", NULL);
+	read_page(m, 0);
+	row(m, "read 0",
+	    "Fault-around maps the 8 pages, read-only: reading tells the driver\n"
+	    "nothing.\n");
+	write_page(m, 2, PARENT_BYTE);
+	row(m, "write 2",
+	    "The first store to page 2: a fault, and ->page_mkwrite() records\n"
+	    "the page before the core makes its entry writable.\n");
+	write_page(m, 2, PARENT_BYTE);
+	row(m, "write 2",
+	    "Page 2 is writable now: no fault, and nothing for the driver.\n");
+	step_report(
+		m,
+		"The report: page 2.  Under the page's lock, it write-protects\n"
+		"the page in every mapping (folio_mkclean()), then forgets it;\n"
+		"->page_mkwrite() takes the same lock, so no store slips\n"
+		"between.\n");
+	write_page(m, 2, PARENT_BYTE);
+	row(m, "write 2",
+	    "Write-protected again, so this store faults, and the driver hears\n"
+	    "of it again.\n");
+	write_page(m, 6, PARENT_BYTE);
+	row(m, "write 6", NULL);
+	step_report(m, NULL);
+	step_munmap(m);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -701,6 +785,9 @@ int main(int argc, char **argv)
 					.type = MAP_PRIVATE,
 					.zero_backed = true,
 					.who = "" };
+	struct mapping file_watched = { .name = "file MAP_SHARED",
+					.type = MAP_SHARED,
+					.who = "" };
 	int fd, anon_fd;
 
 	for (int i = 1; i < argc; i++) {
@@ -717,7 +804,7 @@ int main(int argc, char **argv)
 		die("MMAPDEMO_IOC_SET_SIZE");
 	zero_page_pfn = zero_pfn(-1);
 
-	file_shared.fd = file_private.fd = fd;
+	file_shared.fd = file_private.fd = file_watched.fd = fd;
 	anon_shared.fd = anon_private.fd = anon_fd;
 
 	puts("mmapdemo-tour: the four kinds of mapping, 8 pages each, step by step.");
@@ -739,6 +826,7 @@ int main(int argc, char **argv)
 	tour_file_private(&file_private);
 	tour_anon_shared(&anon_shared);
 	tour_anon_private(&anon_private);
+	tour_file_watched(&file_watched);
 
 	close(anon_fd);
 	close(fd);

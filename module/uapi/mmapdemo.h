@@ -34,6 +34,11 @@
  *	maps each with one PMD where the mapping is aligned to match)
  * @large_fallbacks: times the buffer wanted a 2 MiB folio and took a page
  *	instead, for want of memory
+ * @write_notifies: stores the driver was told of before they went through
+ *	(->page_mkwrite() and ->pfn_mkwrite()): the first to a page of a
+ *	shared mapping since a read mapped it, or since MMAPDEMO_IOC_WRITTEN
+ *	reported it.  A store to a 2 MiB mapping of /dev/mmapdemo-huge comes
+ *	as a huge fault instead.
  * @reserved: zero; room for later counters without a new ioctl number
  *
  * The event counters only ever grow; compare two readings.
@@ -52,7 +57,8 @@ struct mmapdemo_info {
 	__u64 huge_faults;
 	__u64 large_folios;
 	__u64 large_fallbacks;
-	__u64 reserved[3];
+	__u64 write_notifies;
+	__u64 reserved[2];
 };
 
 #define MMAPDEMO_IOC_MAGIC 0xBD
@@ -70,5 +76,47 @@ struct mmapdemo_info {
  * pages from every mapping.  Needs an fd open for writing.
  */
 #define MMAPDEMO_IOC_SET_SIZE _IOW(MMAPDEMO_IOC_MAGIC, 1, __u64)
+
+/* The longest range one MMAPDEMO_IOC_WRITTEN call takes: 1 GiB of 4 KiB. */
+#define MMAPDEMO_WRITTEN_MAX_PAGES 262144
+
+/**
+ * struct mmapdemo_written - the argument of MMAPDEMO_IOC_WRITTEN
+ * @offset: in: where the range starts, in bytes; a multiple of the page
+ *	size
+ * @length: in: its length in bytes; a multiple of the page size, of at
+ *	most MMAPDEMO_WRITTEN_MAX_PAGES pages
+ * @bitmap: in: the address of an array of length / page size bits, in
+ *	__u64 words; out: bit b of word w set if page w * 64 + b of the range
+ *	was written
+ * @nr_written: out: how many bits are set
+ */
+struct mmapdemo_written {
+	__u64 offset;
+	__u64 length;
+	__u64 bitmap;
+	__u64 nr_written;
+};
+
+/*
+ * Which pages of /dev/mmapdemo or /dev/mmapdemo-huge were written since
+ * they were last reported: through a shared mapping in any process, or
+ * (/dev/mmapdemo) by write().  The pages reported are write-protected
+ * again in every mapping, so that a store that lands after the call is
+ * reported by the next one; none is missed.  A page only read is never
+ * reported.  Where the kernel maps 2 MiB with one entry (a large folio of
+ * /dev/mmapdemo, a 2 MiB mapping of /dev/mmapdemo-huge), a store makes all
+ * of it writable, and all of it is reported.  A 2 MiB folio of
+ * /dev/mmapdemo that the range covers only in part is reported, and
+ * reported again by later calls, until a call covers it whole.
+ *
+ * poll() and select() report EPOLLPRI (an exceptional condition) while
+ * the device holds written pages not yet reported.
+ *
+ * Errors: EINVAL for a range that is not page aligned, too long, or beyond
+ * the largest offset; EFAULT for a bitmap that cannot be written.
+ */
+#define MMAPDEMO_IOC_WRITTEN \
+	_IOWR(MMAPDEMO_IOC_MAGIC, 2, struct mmapdemo_written)
 
 #endif /* _UAPI_MMAPDEMO_H */
