@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #endif
 #include <grp.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
@@ -751,4 +752,80 @@ int wait_child_until(pid_t pid, uint64_t deadline, int *status)
 		if (ts.tv_nsec < 10000000)
 			ts.tv_nsec *= 2;
 	}
+}
+
+/* ---- write notification (MMAPDEMO_IOC_WRITTEN) ---- */
+
+/* Report the written pages of [@off, @off + @len) in @bits: how many. */
+long md_written(int fd, uint64_t off, uint64_t len, uint64_t *bits)
+{
+	struct mmapdemo_written w = { .offset = off,
+				      .length = len,
+				      .bitmap = (uintptr_t)bits };
+
+	if (ioctl(fd, MMAPDEMO_IOC_WRITTEN, &w))
+		return -1;
+	return (long)w.nr_written;
+}
+
+/* How many of the first @nbits bits of @bits are set. */
+size_t bits_weight(const uint64_t *bits, size_t nbits)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nbits; i++)
+		n += bit_is_set(bits, i);
+	return n;
+}
+
+/* What poll() returns in revents for @fd and @events within @timeout_ms. */
+short poll_events(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+
+	return poll(&pfd, 1, timeout_ms) < 0 ? -1 : pfd.revents;
+}
+
+/* Wait until thread @tid sleeps (as in poll()): 0, -1 on timeout. */
+int wait_asleep(pid_t tid, uint64_t timeout_ns)
+{
+	uint64_t deadline = now_ns() + timeout_ns;
+	struct timespec ts = { 0, 1000000 };
+	char path[64], buf[512], *paren;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	do {
+		if (read_line(path, buf, sizeof(buf)))
+			return -1;
+		paren = strrchr(buf, ')');
+		if (paren && paren[1] == ' ' && paren[2] == 'S')
+			return 0;
+		nanosleep(&ts, NULL);
+	} while (now_ns() < deadline);
+	return -1;
+}
+
+/* Is this Linux @major.@minor.@patch or newer (uname's release)? */
+bool kernel_at_least_patch(int major, int minor, int patch)
+{
+	struct utsname u;
+	int a = 0, b = 0, c = 0;
+
+	if (uname(&u) == 0)
+		sscanf(u.release, "%d.%d.%d", &a, &b, &c);
+	if (a != major)
+		return a > major;
+	return b > minor || (b == minor && c >= patch);
+}
+
+/* The mmapdemo module's bool parameter @name: 1 (Y), 0 (N), -1 if none. */
+int md_param_bool(const char *name)
+{
+	char path[128], buf[8];
+
+	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s",
+		 name);
+	if (read_line(path, buf, sizeof(buf)))
+		return -1;
+	return buf[0] == 'Y' || buf[0] == '1';
 }

@@ -196,4 +196,19 @@ int open_as_nobody(const char *path, int oflags);
 int wait_child(pid_t pid);
 int wait_child_until(pid_t pid, uint64_t deadline, int *status);
 
+/* ---- write notification (MMAPDEMO_IOC_WRITTEN) ---- */
+
+long md_written(int fd, uint64_t off, uint64_t len, uint64_t *bits);
+size_t bits_weight(const uint64_t *bits, size_t nbits);
+short poll_events(int fd, short events, int timeout_ms);
+int wait_asleep(pid_t tid, uint64_t timeout_ns);
+bool kernel_at_least_patch(int major, int minor, int patch);
+int md_param_bool(const char *name);
+
+/* Is bit @i of the bitmap @bits (u64 words, as the ioctl fills) set? */
+static inline bool bit_is_set(const uint64_t *bits, size_t i)
+{
+	return bits[i / 64] >> (i % 64) & 1;
+}
+
 #endif /* MMAPDEMO_UTIL_H */
