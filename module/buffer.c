@@ -174,6 +174,31 @@ static void mmapdemo_buf_zero_tail(struct address_space *mapping, loff_t size)
 }
 
 /*
+ * Remove the buffer's pages from byte @from on, which i_size no longer
+ * covers, as truncate_pagecache() does: unmap them from every VMA on our
+ * i_mmap tree (private copy-on-write copies too), free them (each under its
+ * page lock, which orders us against a fault that found the page), then
+ * unmap once more in case a private mapping copied a page meanwhile.  That
+ * also zeroes what lies past @from in its page, as on tmpfs.
+ *
+ * A 2 MiB folio that @from cuts stays whole: we hold a reference, so the
+ * core cannot split it.  Splitting it would drop the tail beyond the end as
+ * written-back dirty memory, which it never counted as dirty for a mapping
+ * like ours that writes nothing back (a crash in 7.3, split_folio() being
+ * no module's to call first).  Truncation zeroes the part beyond the end,
+ * which faults and read() never reach.
+ */
+static void mmapdemo_buf_cut(struct inode *inode, loff_t from)
+{
+	struct folio *cut =
+		mmapdemo_get_folio(inode->i_mapping, from >> PAGE_SHIFT);
+
+	truncate_pagecache(inode, from);
+	if (!IS_ERR(cut))
+		folio_put(cut);
+}
+
+/*
  * Make [@old, @new) of the buffer zeroes, ready for i_size to cover it.  The
  * pages are allocated now, by the caller, so that the task that grows the
  * buffer pays for it, not whoever happens to fault on it later.
@@ -198,8 +223,7 @@ static int mmapdemo_buf_extend(struct inode *inode, loff_t old, loff_t new)
 	return 0;
 
 remove_added:
-	/* Nothing maps them: the fault handler checks i_size. */
-	truncate_inode_pages(mapping, old);
+	mmapdemo_buf_cut(inode, old);
 	return err;
 }
 
@@ -299,29 +323,13 @@ int mmapdemo_buf_set_size(loff_t size)
 			i_size_write(inode, size);
 	} else {
 		/*
-		 * Like ftruncate(): set i_size, unmap the cut range from every
-		 * VMA on our i_mmap tree (private copy-on-write copies too),
-		 * free the pages (each under its page lock, which orders us
-		 * against a fault that found the page), then unmap once more
-		 * in case a private mapping copied a page meanwhile.  Even to
+		 * Like ftruncate(): i_size first, then the pages.  Even to
 		 * the same size: that zeroes what lies past it in the last
 		 * page, as on tmpfs.
-		 *
-		 * A 2 MiB folio that the new end cuts stays whole: we hold a
-		 * reference, so the core cannot split it.  Splitting it would
-		 * drop the tail beyond the end as written-back dirty memory,
-		 * which it never counted as dirty for a mapping like ours
-		 * that writes nothing back (a crash in 7.3, split_folio()
-		 * being no module's to call first).  Truncation zeroes the
-		 * part beyond the end, which faults and read() never reach.
 		 */
-		struct folio *cut = mmapdemo_get_folio(inode->i_mapping,
-						       size >> PAGE_SHIFT);
-
-		truncate_setsize(inode, size);
+		i_size_write(inode, size);
+		mmapdemo_buf_cut(inode, size);
 		mmapdemo_buf_forget_written(DIV_ROUND_UP(size, PAGE_SIZE));
-		if (!IS_ERR(cut))
-			folio_put(cut);
 	}
 unlock:
 	inode_unlock(inode);
@@ -459,7 +467,7 @@ ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from)
 		iocb->ki_pos += ret;
 	/* After a short copy, give back the new pages it did not fill. */
 	if (end > i_size_read(inode))
-		truncate_inode_pages(inode->i_mapping, i_size_read(inode));
+		mmapdemo_buf_cut(inode, i_size_read(inode));
 unlock:
 	inode_unlock(inode);
 	return ret;

@@ -11,6 +11,8 @@
  *  - truncate_mid_folio: a shrink into a folio unmaps the cut range from
  *    every mapping, SIGBUS beyond, the tail zeroed, a grow reads zeroes;
  *    the folio the end cuts stays whole;
+ *  - short_write_mid_folio: a write that stops short inside the folio it
+ *    added gives back the rest, and the folio stays whole there too;
  *  - fallback: when no 2 MiB can be had (fail_page_alloc for order 9 only,
  *    debug kernel), grows fall back to pages and still succeed.
  * With the module loaded large_folios=0 they check that nothing is large.
@@ -174,6 +176,38 @@ TEST_F(folio, truncate_mid_folio)
 		EXPECT_EQ(4ULL, info.large_folios);
 	munmap(s, 8 * MB);
 	munmap(q, 8 * MB);
+}
+
+/*
+ * A write that adds two 2 MiB folios and runs into a guard page 3 MiB in:
+ * the size stops at the 3 MiB copied, and the pages beyond go back as after
+ * a shrink, the second folio kept whole.  (7.3 crashed here when the write
+ * gave the pages back by splitting that folio.)
+ */
+TEST_F(folio, short_write_mid_folio)
+{
+	unsigned char *src = mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct mmapdemo_info info;
+	unsigned char *m;
+
+	ASSERT_NE(MAP_FAILED, src);
+	memset(src, 'w', 4 * MB);
+	ASSERT_EQ(0, munmap(src + 3 * MB, MB)); /* the guard */
+	ASSERT_EQ(0, md_set_size(self->fd, 0));
+
+	EXPECT_EQ((ssize_t)(3 * MB), pwrite(self->fd, src, 4 * MB, 0));
+	ASSERT_EQ(0, md_info(self->fd, &info));
+	EXPECT_EQ(3 * MB, info.size);
+	if (self->large)
+		EXPECT_EQ(2ULL, info.large_folios);
+	m = map8(self->fd, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, m);
+	EXPECT_EQ('w', m[3 * MB - 1]);
+	EXPECT_EQ(0, md_set_size(self->fd, 4 * MB));
+	EXPECT_EQ(0, m[3 * MB]); /* what the write never reached reads zero */
+	munmap(m, 8 * MB);
+	munmap(src, 3 * MB);
 }
 
 /*
