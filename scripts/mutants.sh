@@ -27,7 +27,7 @@ mutants() {
 fault-eof-partial|file_mmap.c|s/DIV_ROUND_UP\(i_size_read\(inode\), PAGE_SIZE\)/(i_size_read(inode) >> PAGE_SHIFT)/|./boundary_test -r file.mmapdemo.fault_at_the_end|the last, partial page refused
 fault-eof-past|file_mmap.c|s/vmf->pgoff >= DIV_ROUND_UP/vmf->pgoff > DIV_ROUND_UP/|./folio_test -r folio.truncate_mid_folio|a page past the end served while a kept folio holds it
 lfs-off-by-one|file_mmap.c|s/> MAX_LFS_FILESIZE >> PAGE_SHIFT/>= MAX_LFS_FILESIZE >> PAGE_SHIFT/|./reliability_test -r global.merge|the last legal page offset refused
-short-write-keeps-pages|buffer.c|s/if \(end > i_size_read\(inode\)\)\n\t\ttruncate_inode_pages/if (0)\n\t\ttruncate_inode_pages/|./boundary_test -r dev.pages_after_short_and_failed_writes|pages past the end left after a short write
+short-write-keeps-pages|buffer.c|s/if \(end > i_size_read\(inode\)\)\n\t\tmmapdemo_buf_cut/if (0)\n\t\tmmapdemo_buf_cut/|./boundary_test -r dev.pages_after_short_and_failed_writes|pages past the end left after a short write
 anon-object-no-owner|anon.c|s/(static const struct file_operations mmapdemo_anon_object_fops = \{\n)\t.owner = THIS_MODULE,\n/$1/|./boundary_test -r global.pinned|an anonymous object's file without .owner
 huge-no-fsync|huge.c|s/\t.fsync = noop_fsync,\n//|./boundary_test -r global.huge_msync|the huge device without .fsync
 huge-pmd-unaligned|huge.c|s/ \x7c\x7c\n\t    hpgoff & \(MMAPDEMO_CHUNK_PAGES - 1\)//|./boundary_test -r global.huge_aligned_address_unaligned_offset|a PMD over a file offset that is not 2 MiB aligned
