@@ -278,7 +278,8 @@ void mmapdemo_buf_report_written(struct mmapdemo_report *r)
 
 	/* A folio that starts before the range may reach into it. */
 	xa_for_each_range(&mmapdemo_written, index, entry,
-			  round_down(r->first, 1UL << MMAPDEMO_PMD_ORDER), last) {
+			  round_down(r->first, 1UL << MMAPDEMO_PMD_ORDER),
+			  last) {
 		unsigned long nr = xa_to_value(entry);
 		struct folio *folio;
 

@@ -247,9 +247,10 @@ static void mmapdemo_huge_report_written(struct mmapdemo_report *r)
 		mutex_lock(&chunk->lock);
 		i = find_next_bit(mmapdemo_huge_written, next, start);
 		if (i < next)
-			unmap_mapping_pages(mapping, start, next - start, false);
-		for (; i < next; i = find_next_bit(mmapdemo_huge_written, next,
-						   i + 1)) {
+			unmap_mapping_pages(mapping, start, next - start,
+					    false);
+		for (; i < next;
+		     i = find_next_bit(mmapdemo_huge_written, next, i + 1)) {
 			__clear_bit(i, mmapdemo_huge_written);
 			mmapdemo_report_pages(r, i, i + 1);
 		}
@@ -353,12 +354,12 @@ int mmapdemo_huge_init(unsigned long size)
 	if (IS_ERR(mmapdemo_huge_inode))
 		return PTR_ERR(mmapdemo_huge_inode);
 	mmapdemo_nr_chunks = size >> PMD_SHIFT;
-	mmapdemo_huge_written = bitmap_zalloc(mmapdemo_nr_chunks *
-						      MMAPDEMO_CHUNK_PAGES,
-					      GFP_KERNEL);
+	mmapdemo_huge_written = bitmap_zalloc(
+		mmapdemo_nr_chunks * MMAPDEMO_CHUNK_PAGES, GFP_KERNEL);
 	mmapdemo_chunks = kcalloc(mmapdemo_nr_chunks, sizeof(*mmapdemo_chunks),
 				  GFP_KERNEL);
-	if (!mmapdemo_huge_written || (!mmapdemo_chunks && mmapdemo_nr_chunks)) {
+	if (!mmapdemo_huge_written ||
+	    (!mmapdemo_chunks && mmapdemo_nr_chunks)) {
 		mmapdemo_huge_exit();
 		return -ENOMEM;
 	}
