@@ -255,24 +255,27 @@ TEST_F(notify, rdonly_watcher)
 
 /*
  * A child's stores through the mapping it inherited are reported to the
- * parent, and a report write-protects the child's entries too: page 3,
- * writable in both after the parent's store, is reported again.
+ * parent, and a report write-protects the child's entries too.  (Fork
+ * copies no entry of a shared file mapping: the child maps page 3 writable
+ * by its own first store.)
  */
 TEST_F(notify, fork_child_stores)
 {
 	struct turns t;
 	pid_t pid;
 
-	store(self, 3, 1);
 	ASSERT_EQ(0, turns_init(&t));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		store(self, 3, 1);
+		turn_give(t.to_parent[1]);
 		turn_wait(t.to_child[0]);
-		store(self, 3, 2);
+		store(self, 3, 2); /* writable before the report */
 		store(self, 9, 3);
 		_exit(0);
 	}
+	turn_wait(t.to_parent[0]);
 	EXPECT_EQ(1, whole(self));
 	EXPECT_TRUE(same_pages(self->bits, NPAGES, PAGES(3)));
 	turn_give(t.to_child[1]);
@@ -1083,6 +1086,35 @@ TEST_F(notify_huge, other_mapping)
 	EXPECT_EQ(3, self->p[10 * self->ps]);
 	munmap(q, CHUNK);
 	close(fd);
+}
+
+/*
+ * A child's entries, which fork copies for page frames (writable ones
+ * too), are unmapped by the parent's report: its next store is reported.
+ */
+TEST_F(notify_huge, fork_child)
+{
+	size_t ps = self->ps, n = huge_store(self, 20, 1);
+	struct turns t;
+	pid_t pid;
+
+	ASSERT_EQ(0, turns_init(&t));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		store_at(self->p, ps, 20, 1, 2);
+		turn_give(t.to_parent[1]);
+		turn_wait(t.to_child[0]);
+		store_at(self->p, ps, 20, 2, 3);
+		_exit(0);
+	}
+	turn_wait(t.to_parent[0]);
+	EXPECT_EQ((long)n, huge_all(self));
+	turn_give(t.to_child[1]);
+	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ((long)n, huge_all(self));
+	EXPECT_TRUE(same_range(self->bits, self->npages, huge_first(20, n), n));
+	EXPECT_EQ(3, self->p[20 * ps + 2]);
 }
 
 /* A sub-range: the pages outside it, of the chunk stored to, stay. */
