@@ -36,6 +36,11 @@ anon-objects-share-a-file|anon.c|s/\tdesc->vm_file = file;\n/\tfput(file);\n/|./
 pgoff-from-address|file_mmap.c|s/mmapdemo_lock_folio\(inode->i_mapping, vmf->pgoff\)/mmapdemo_lock_folio(inode->i_mapping, (vmf->address - vmf->vma->vm_start) >> PAGE_SHIFT)/|./boundary_test -r file.mmapdemo.faults_at_file_offsets|the page offset computed from the address
 read-holds-lock|buffer.c|s/(ssize_t mmapdemo_buf_read\(struct kiocb \*iocb, struct iov_iter \*to\)\n\{\n.*?\n\n)/$1\tinode_lock_shared(mapping->host);\n/s; s/(\t\tcond_resched\(\);\n\t\}\n)(\treturn done;\n\}\n\nssize_t mmapdemo_buf_write)/$1\tinode_unlock_shared(mapping->host);\n$2/; s/(if \(copied < n\))\n\t\t\treturn done \?: -EFAULT;/$1 {\n\t\t\tdone = done ?: -EFAULT;\n\t\t\tbreak;\n\t\t}/|./reliability_test -r global.read_unlocked|read() holding the inode lock across the copy
 huge-pte-unlocked|huge.c|s/\tmutex_lock\(&chunk->lock\);\n\tif \(pmd_trans_huge/\tif (pmd_trans_huge/; s/\tmutex_unlock\(&chunk->lock\);\n\treturn mmapdemo_fault_done\(&mmapdemo_huge_dev, vmf, 0, ret\);/\treturn mmapdemo_fault_done(\&mmapdemo_huge_dev, vmf, 0, ret);/|MMAPDEMO_LONG=1 ./reliability_test -r global.huge_race|a page fault that ignores the PMD fault's lock
+mkwrite-records-nothing|file_mmap.c|s/\terr = mmapdemo_buf_note_written\(folio\);\n/\terr = 0;\n/|./notify_test -r notify.only_writes_reported|a store through a shared mapping not recorded
+write-records-nothing|buffer.c|s/err = copied \? mmapdemo_buf_note_written\(folio\) : -EFAULT;/err = copied ? 0 : -EFAULT;/|./notify_test -r notify.write_syscalls|a write() not recorded
+report-leaves-writable|buffer.c|s/\t\t\tfolio_mkclean\(folio\);\n//|./notify_test -r notify.once_per_interval|a report that does not write-protect the pages again
+huge-pfn-mkwrite-silent|huge.c|s/\tmmapdemo_huge_note_written\(vmf->pgoff, 1\);\n//|./notify_test -r notify_huge.pfn_mkwrite|a store through a 4 KiB entry of the huge device not recorded
+huge-report-leaves-mapped|huge.c|s/\t\tunmap_mapping_pages\(mapping, start, next - start, false\);\n/\t\t;\n/|./notify_test -r notify_huge.other_mapping|a report on the huge device that leaves the entries writable
 LIST
 }
 
