@@ -169,12 +169,29 @@ tour_doc_check() {
 		diff -u "$MMAPDEMO_TOP/userspace-tests/mmapdemo-tour.expected" -
 }
 
+# Every test program is one the loader runs: a test nobody runs passes.
+loader_runs_all() {
+	local t bad=0
+
+	# shellcheck disable=SC2013 # words: the programs
+	for t in $(awk '/^TEST_GEN_PROGS_EXTENDED/ { on = 1; $1 = $2 = "" }
+		on { more = sub(/\\$/, ""); print; if (!more) exit }' \
+		"$MMAPDEMO_TOP/userspace-tests/Makefile"); do
+		[ "$t" = mmapdemo-tour ] && continue # tour_test runs it
+		grep -qw -- "$t" "$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh" ||
+			{ echo "mmapdemo.sh does not run $t"; bad=1; }
+	done
+	return $bad
+}
+
 note "userspace, scripts, packaging"
 check "clang-format (the kernel's .clang-format): no diff" "$LOGS/clang-format.log" \
 	clang_format_check
 # shellcheck disable=SC2046
 check "shellcheck" "$LOGS/shellcheck.log" shellcheck -x -P SCRIPTDIR \
 	$(files 'scripts/*.sh' 'userspace-tests/*.sh' .ci/run)
+check "mmapdemo.sh runs every test program" "$LOGS/loader.log" \
+	loader_runs_all
 # Kernel style declares variables at the top of a block: no variableScope.
 # shellcheck disable=SC2046
 check "cppcheck on the userspace programs" "$LOGS/cppcheck.log" \
