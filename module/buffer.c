@@ -22,13 +22,15 @@
  *  - the bytes of the last page beyond i_size are zeroed before i_size grows
  *    over them: what a mapping stored there is never persisted.
  *
- * And the record of what userspace wrote (MMAPDEMO_IOC_WRITTEN): one entry
- * in mmapdemo_written per folio written since it was last reported, at the
- * folio's first page.  An entry is added, under the folio's lock, before a
- * shared mapping may store to the folio (mmapdemo_file_page_mkwrite()), and
- * after write() stored to it; it is removed, under the folio's lock, after
- * the folio is write-protected in every mapping again, and when a shrink
- * removes the folio.
+ * And the record of what userspace wrote (MMAPDEMO_IOC_WRITTEN): an entry
+ * in mmapdemo_written per folio ever written, at the folio's first page,
+ * marked MMAPDEMO_WRITTEN while it was written since last reported.  The
+ * mark is set, under the folio's lock, before a shared mapping may store to
+ * the folio (mmapdemo_file_page_mkwrite()), and by write() both before it
+ * stores to the folio and after; it is cleared, under the folio's lock,
+ * after the folio is write-protected in every mapping again.  The entry
+ * goes when a shrink removes the folio.  Only adding an entry allocates:
+ * a mark never fails to be set once the entry is there.
  */
 #include <linux/mount.h>
 #include <linux/pagemap.h>
@@ -45,8 +47,9 @@
 static struct vfsmount *mmapdemo_mnt;
 static struct inode *mmapdemo_inode;
 
-/* Folios written since last reported; poll() waits on the queue. */
+/* Folios written, marked until reported; poll() waits on the queue. */
 static DEFINE_XARRAY(mmapdemo_written);
+#define MMAPDEMO_WRITTEN XA_MARK_0
 static DECLARE_WAIT_QUEUE_HEAD(mmapdemo_written_wait);
 
 static int mmapdemo_init_fs_context(struct fs_context *fc)
@@ -237,12 +240,21 @@ static void mmapdemo_buf_forget_written(pgoff_t index)
 		xa_erase(&mmapdemo_written, i);
 }
 
+/* Mark the folio at @index written, and wake poll() if it was not. */
+static void mmapdemo_buf_mark_written(pgoff_t index)
+{
+	if (xa_get_mark(&mmapdemo_written, index, MMAPDEMO_WRITTEN))
+		return;
+	xa_set_mark(&mmapdemo_written, index, MMAPDEMO_WRITTEN);
+	wake_up_interruptible_poll(&mmapdemo_written_wait, EPOLLPRI);
+}
+
 /**
  * mmapdemo_buf_note_written() - record that userspace writes to a folio
  * @folio: the folio, locked by a caller that lets a mapping store to it,
  *	or held by write()
  *
- * Return: 0, or -ENOMEM.
+ * Return: 0, or -ENOMEM the first time a folio is written.
  */
 int mmapdemo_buf_note_written(struct folio *folio)
 {
@@ -250,11 +262,10 @@ int mmapdemo_buf_note_written(struct folio *folio)
 			    xa_mk_value(folio_nr_pages(folio)),
 			    GFP_KERNEL_ACCOUNT);
 
-	if (err == -EBUSY) /* recorded, not reported yet */
-		return 0;
-	if (!err)
-		wake_up_interruptible_poll(&mmapdemo_written_wait, EPOLLPRI);
-	return err;
+	if (err && err != -EBUSY) /* -EBUSY: it has its entry */
+		return err;
+	mmapdemo_buf_mark_written(folio->index);
+	return 0;
 }
 
 /**
@@ -262,24 +273,24 @@ int mmapdemo_buf_note_written(struct folio *folio)
  * @r: the range to look at, and the bits to set
  *
  * Each written folio that the range covers whole is write-protected in
- * every mapping, then forgotten, both under its lock: a store before the
+ * every mapping, then unmarked, both under its lock: a store before the
  * write-protect is in this report, and one after it faults and waits in
- * mmapdemo_file_page_mkwrite() for the lock, then records the folio again
+ * mmapdemo_file_page_mkwrite() for the lock, then marks the folio again
  * for the next report.  A folio that reaches outside the range is reported
- * but stays recorded, for the pages outside.
+ * but stays marked, for the pages outside.
  */
-void mmapdemo_buf_report_written(struct mmapdemo_report *r)
+static void mmapdemo_buf_report_written(struct mmapdemo_report *r)
 {
 	struct address_space *mapping = mmapdemo_inode->i_mapping;
 	pgoff_t last = r->first + r->nr - 1;
 	pgoff_t end = DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE);
-	unsigned long index;
+	/* A folio that starts before the range may reach into it. */
+	unsigned long index = round_down(r->first, 1UL << MMAPDEMO_PMD_ORDER);
 	void *entry;
 
-	/* A folio that starts before the range may reach into it. */
-	xa_for_each_range(&mmapdemo_written, index, entry,
-			  round_down(r->first, 1UL << MMAPDEMO_PMD_ORDER),
-			  last) {
+	for (entry = xa_find(&mmapdemo_written, &index, last, MMAPDEMO_WRITTEN);
+	     entry; entry = xa_find_after(&mmapdemo_written, &index, last,
+					  MMAPDEMO_WRITTEN)) {
 		unsigned long nr = xa_to_value(entry);
 		struct folio *folio;
 
@@ -290,7 +301,8 @@ void mmapdemo_buf_report_written(struct mmapdemo_report *r)
 			continue; /* a shrink removes it, and forgets it */
 		if (index >= r->first && index + nr - 1 <= last) {
 			folio_mkclean(folio);
-			xa_erase(&mmapdemo_written, index);
+			xa_clear_mark(&mmapdemo_written, index,
+				      MMAPDEMO_WRITTEN);
 		}
 		folio_unlock(folio);
 		folio_put(folio);
@@ -299,11 +311,30 @@ void mmapdemo_buf_report_written(struct mmapdemo_report *r)
 	}
 }
 
+/* Mark again the folios that @r reported: the user never got them. */
+static void mmapdemo_buf_restore_written(const struct mmapdemo_report *r)
+{
+	unsigned long index;
+	void *entry;
+
+	xa_for_each_range(&mmapdemo_written, index, entry,
+			  round_down(r->first, 1UL << MMAPDEMO_PMD_ORDER),
+			  r->first + r->nr - 1) {
+		if (mmapdemo_reported(r, index, index + xa_to_value(entry)))
+			mmapdemo_buf_mark_written(index);
+	}
+}
+
+const struct mmapdemo_written_ops mmapdemo_buf_written_ops = {
+	.report = mmapdemo_buf_report_written,
+	.restore = mmapdemo_buf_restore_written,
+};
+
 /* Whether there are writes not reported yet, for poll(). */
 __poll_t mmapdemo_buf_poll_written(struct file *file, poll_table *wait)
 {
 	poll_wait(file, &mmapdemo_written_wait, wait);
-	return xa_empty(&mmapdemo_written) ? 0 : EPOLLPRI;
+	return xa_marked(&mmapdemo_written, MMAPDEMO_WRITTEN) ? EPOLLPRI : 0;
 }
 
 int mmapdemo_buf_set_size(loff_t size)
@@ -376,16 +407,28 @@ static ssize_t mmapdemo_buf_store(struct address_space *mapping, loff_t pos,
 			if (IS_ERR(folio))
 				break;
 		}
+		/*
+		 * Noted before the copy, where it can still fail with nothing
+		 * stored, and after it, in case a report came between (the
+		 * folio has its entry by then: this one cannot fail).
+		 */
+		err = mmapdemo_buf_note_written(folio);
+		if (err) {
+			folio_put(folio);
+			break;
+		}
 		copied = copy_page_from_iter(folio_file_page(folio, index),
 					     offset, n, from);
 		flush_dcache_folio(folio);
-		err = copied ? mmapdemo_buf_note_written(folio) : -EFAULT;
+		mmapdemo_buf_note_written(folio);
 		folio_put(folio);
-		done += copied;
-		if (copied && pos + done > i_size_read(mapping->host))
-			i_size_write(mapping->host, pos + done);
-		if (err)
+		if (!copied) {
+			err = -EFAULT;
 			break;
+		}
+		done += copied;
+		if (pos + done > i_size_read(mapping->host))
+			i_size_write(mapping->host, pos + done);
 	}
 	return done ?: err;
 }

@@ -58,8 +58,7 @@ static long mmapdemo_file_ioctl(struct file *file, unsigned int cmd,
 			return -EFBIG;
 		return mmapdemo_buf_set_size(size);
 	case MMAPDEMO_IOC_WRITTEN:
-		return mmapdemo_ioctl_written(argp,
-					      mmapdemo_buf_report_written);
+		return mmapdemo_ioctl_written(argp, &mmapdemo_buf_written_ops);
 	default:
 		return -ENOTTY;
 	}

@@ -137,7 +137,8 @@ out:
  * return the page locked; the core makes it writable, then unlocks it, so
  * a report, which write-protects the page under that lock, cannot come in
  * between.  A 2 MiB folio is recorded whole: the core may map all of it
- * writable, with one PMD.
+ * writable, with one PMD.  With a ->page_mkwrite the core leaves the file's
+ * mtime to us, as filemap_page_mkwrite() knows.
  */
 static vm_fault_t mmapdemo_file_page_mkwrite(struct vm_fault *vmf)
 {
@@ -146,6 +147,7 @@ static vm_fault_t mmapdemo_file_page_mkwrite(struct vm_fault *vmf)
 	vm_fault_t ret = VM_FAULT_LOCKED;
 	int err;
 
+	file_update_time(vmf->vma->vm_file);
 	folio_lock(folio);
 	/* Cut by a shrink since the core found it: let the access retry. */
 	if (folio->mapping != inode->i_mapping ||

@@ -259,6 +259,29 @@ static void mmapdemo_huge_report_written(struct mmapdemo_report *r)
 	}
 }
 
+/* Record again the pages that @r reported: the user never got them. */
+static void mmapdemo_huge_restore_written(const struct mmapdemo_report *r)
+{
+	pgoff_t end = min_t(pgoff_t, r->first + r->nr,
+			    mmapdemo_nr_chunks * MMAPDEMO_CHUNK_PAGES);
+	pgoff_t i;
+
+	for (i = r->first; i < end; i++) {
+		struct mmapdemo_chunk *chunk = mmapdemo_huge_chunk(i);
+
+		if (!mmapdemo_reported(r, i, i + 1))
+			continue;
+		mutex_lock(&chunk->lock);
+		mmapdemo_huge_note_written(i, 1);
+		mutex_unlock(&chunk->lock);
+	}
+}
+
+static const struct mmapdemo_written_ops mmapdemo_huge_written_ops = {
+	.report = mmapdemo_huge_report_written,
+	.restore = mmapdemo_huge_restore_written,
+};
+
 /* Every open shares one address_space, the region's. */
 static int mmapdemo_huge_open(struct inode *inode, struct file *file)
 {
@@ -286,8 +309,7 @@ static long mmapdemo_huge_ioctl(struct file *file, unsigned int cmd,
 	case MMAPDEMO_IOC_GET_INFO:
 		return mmapdemo_ioctl_get_info(&mmapdemo_huge_dev, argp);
 	case MMAPDEMO_IOC_WRITTEN:
-		return mmapdemo_ioctl_written(argp,
-					      mmapdemo_huge_report_written);
+		return mmapdemo_ioctl_written(argp, &mmapdemo_huge_written_ops);
 	default:
 		return -ENOTTY;
 	}
@@ -332,7 +354,8 @@ void mmapdemo_huge_exit(void)
 {
 	unsigned long i;
 
-	for (i = 0; i < mmapdemo_nr_chunks; i++)
+	/* Also after a failed load, perhaps before the chunks were had. */
+	for (i = 0; mmapdemo_chunks && i < mmapdemo_nr_chunks; i++)
 		if (mmapdemo_chunks[i].page)
 			__free_pages(mmapdemo_chunks[i].page,
 				     MMAPDEMO_CHUNK_ORDER);
@@ -348,14 +371,14 @@ void mmapdemo_huge_exit(void)
  */
 int mmapdemo_huge_init(unsigned long size)
 {
-	unsigned long i;
+	unsigned long i, nbits;
 
 	mmapdemo_huge_inode = mmapdemo_new_inode();
 	if (IS_ERR(mmapdemo_huge_inode))
 		return PTR_ERR(mmapdemo_huge_inode);
 	mmapdemo_nr_chunks = size >> PMD_SHIFT;
-	mmapdemo_huge_written = bitmap_zalloc(
-		mmapdemo_nr_chunks * MMAPDEMO_CHUNK_PAGES, GFP_KERNEL);
+	nbits = mmapdemo_nr_chunks * MMAPDEMO_CHUNK_PAGES;
+	mmapdemo_huge_written = bitmap_zalloc(nbits, GFP_KERNEL);
 	mmapdemo_chunks = kcalloc(mmapdemo_nr_chunks, sizeof(*mmapdemo_chunks),
 				  GFP_KERNEL);
 	if (!mmapdemo_huge_written ||

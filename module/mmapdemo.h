@@ -116,11 +116,24 @@ struct mmapdemo_report {
 	unsigned long nr_written;
 };
 
+/**
+ * struct mmapdemo_written_ops - how a device reports what userspace wrote
+ * @report: set the bits of the range's written pages, and re-arm them
+ * @restore: record as written again the pages that @report set: the user
+ *	never got them (its bitmap could not be written after all)
+ */
+struct mmapdemo_written_ops {
+	void (*report)(struct mmapdemo_report *r);
+	void (*restore)(const struct mmapdemo_report *r);
+};
+
 /* notify.c */
 void mmapdemo_report_pages(struct mmapdemo_report *r, pgoff_t start,
 			   pgoff_t end);
+bool mmapdemo_reported(const struct mmapdemo_report *r, pgoff_t start,
+		       pgoff_t end);
 long mmapdemo_ioctl_written(struct mmapdemo_written __user *arg,
-			    void (*report)(struct mmapdemo_report *r));
+			    const struct mmapdemo_written_ops *ops);
 
 /* buffer.c */
 int mmapdemo_buf_init(loff_t size, loff_t max_size, bool large_folios);
@@ -132,7 +145,7 @@ ssize_t mmapdemo_buf_read(struct kiocb *iocb, struct iov_iter *to);
 ssize_t mmapdemo_buf_write(struct kiocb *iocb, struct iov_iter *from);
 void mmapdemo_buf_info(struct mmapdemo_info *info);
 int mmapdemo_buf_note_written(struct folio *folio);
-void mmapdemo_buf_report_written(struct mmapdemo_report *r);
+extern const struct mmapdemo_written_ops mmapdemo_buf_written_ops;
 __poll_t mmapdemo_buf_poll_written(struct file *file, poll_table *wait);
 
 /* file_mmap.c */

@@ -44,18 +44,37 @@ void mmapdemo_report_pages(struct mmapdemo_report *r, pgoff_t start,
 	}
 }
 
+/* Whether @r reports any page of [@start, @end). */
+bool mmapdemo_reported(const struct mmapdemo_report *r, pgoff_t start,
+		       pgoff_t end)
+{
+	pgoff_t i;
+
+	start = max(start, r->first);
+	end = min(end, r->first + r->nr);
+	for (i = start; i < end; i++) {
+		unsigned long bit = i - r->first;
+
+		if (r->bits[bit / 64] & BIT_ULL(bit % 64))
+			return true;
+	}
+	return false;
+}
+
 /**
  * mmapdemo_ioctl_written() - MMAPDEMO_IOC_WRITTEN
  * @arg: the user's struct mmapdemo_written
- * @report: the device's own: reports and re-arms the written pages
+ * @ops: the device's own: report and re-arm the written pages, or restore
  *
  * Everything the user passed is checked, and the bitmap cleared, before
- * @report re-arms anything: a bad argument loses no write.
+ * anything is re-armed; should the bitmap go away all the same (another
+ * thread unmaps it), the pages are recorded again: a failed call loses no
+ * write.
  *
  * Return: 0, or a negative errno.
  */
 long mmapdemo_ioctl_written(struct mmapdemo_written __user *arg,
-			    void (*report)(struct mmapdemo_report *r))
+			    const struct mmapdemo_written_ops *ops)
 {
 	struct mmapdemo_written w;
 	struct mmapdemo_report r = {};
@@ -81,10 +100,12 @@ long mmapdemo_ioctl_written(struct mmapdemo_written __user *arg,
 	r.bits = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
 	if (!r.bits)
 		return -ENOMEM;
-	report(&r);
+	ops->report(&r);
 	if (copy_to_user(bitmap, r.bits, bytes) ||
-	    put_user(r.nr_written, &arg->nr_written))
+	    put_user(r.nr_written, &arg->nr_written)) {
+		ops->restore(&r);
 		err = -EFAULT;
+	}
 	kvfree(r.bits);
 	return err;
 }

@@ -75,11 +75,12 @@ FIXTURE(inject)
 	int fd; /* /dev/mmapdemo */
 	int afd; /* /dev/mmapdemo-anon */
 	size_t ps;
+	char text[32], end[32]; /* the module's code, for the stack filter */
 };
 
 FIXTURE_SETUP(inject)
 {
-	char text[32], end[32];
+	char *text = self->text, *end = self->end;
 	unsigned long start;
 
 	self->ps = page_size();
@@ -99,10 +100,13 @@ FIXTURE_SETUP(inject)
 			       sizeof(text)));
 	start = strtoul(text, NULL, 16);
 	ASSERT_NE(0UL, start);
-	snprintf(text, sizeof(text), "%lu", start);
-	snprintf(end, sizeof(end), "%lu", start + (16UL << 20));
+	snprintf(text, sizeof(self->text), "%lu", start);
+	snprintf(end, sizeof(self->end), "%lu", start + (16UL << 20));
 	ASSERT_EQ(0, setup_fault_type("failslab", text, end));
 	ASSERT_EQ(0, setup_fault_type("fail_page_alloc", text, end));
+	/* Copies to and from the user: none, but in the test that wants them. */
+	if (access(DBG "/fail_usercopy", F_OK) == 0)
+		ASSERT_EQ(0, setup_fault_type("fail_usercopy", "1", "1"));
 	snprintf(fail_nth_path, sizeof(fail_nth_path),
 		 "/proc/self/task/%d/fail-nth", gettid());
 }
@@ -249,7 +253,8 @@ TEST_F(inject, open)
 /*
  * mmap() of a shared anonymous-style object allocates it (ENOMEM); its
  * fault handler allocates the page (VM_FAULT_OOM: the core retries the
- * fault, which then succeeds).  The file device allocates nothing here.
+ * fault, which then succeeds).  The file device allocates only the record
+ * of a folio's first write, in ->page_mkwrite (VM_FAULT_OOM too).
  */
 TEST_F(inject, mmap_and_fault)
 {
@@ -275,6 +280,55 @@ TEST_F(inject, write_and_read)
 
 	TH_LOG("write and read: %d allocation sites", sites);
 	EXPECT_LE(3, sites);
+}
+
+/*
+ * MMAPDEMO_IOC_WRITTEN with each allocation, and each copy to or from the
+ * user (fail_usercopy), failing in turn: a call fails with EFAULT or
+ * ENOMEM, and loses no write: the next call reports it.
+ */
+TEST_F(inject, written_report)
+{
+	size_t len = 4 * self->ps;
+	unsigned char *p;
+	uint64_t bits;
+	int n;
+
+	if (access(DBG "/fail_usercopy", F_OK)) {
+		if (getenv("MMAPDEMO_REQUIRE_DEBUG"))
+			ASSERT_TRUE(false) TH_LOG("no fail_usercopy here");
+		SKIP(return, "no fail_usercopy here");
+	}
+	ASSERT_EQ(0, setup_fault_type("fail_usercopy", self->text, self->end));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_LE(0, md_written(self->fd, 0, len, &bits)); /* a clean start */
+
+	for (n = 1; n < 100; n++) {
+		long ret;
+
+		p[0] = n; /* pages 0 and 2 written */
+		p[2 * self->ps] = n;
+		fail_nth(n);
+		ret = md_written(self->fd, 0, len, &bits);
+		if (!injected()) {
+			fail_nth(0);
+			EXPECT_EQ(2, ret);
+			break;
+		}
+		if (ret == 2)
+			continue; /* the failure was not the call's to see */
+		EXPECT_EQ(-1, ret);
+		EXPECT_TRUE(errno == EFAULT || errno == ENOMEM)
+		TH_LOG("failure %d: errno %d", n, errno);
+		EXPECT_EQ(2, md_written(self->fd, 0, len, &bits))
+		TH_LOG("failure %d lost a write", n);
+		EXPECT_EQ(0x5ULL, bits);
+	}
+	TH_LOG("report: %d failure sites", n - 1);
+	EXPECT_LE(3, n - 1); /* the argument, the bitmap, the count */
+	munmap(p, len);
+	ASSERT_EQ(0, setup_fault_type("fail_usercopy", "1", "1"));
 }
 
 TEST_HARNESS_MAIN
