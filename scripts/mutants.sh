@@ -21,7 +21,8 @@ KERNEL=${MUTANT_KERNEL:-newest}
 OUT=$BUILD/mutants
 
 # NAME|FILE|PERL SUBSTITUTION|TESTS (commands run in /mmapdemo)|WHAT
-# (no "|" inside a field: write \x7c in a pattern)
+# (no "|" inside a field: write \x7c in a pattern; TESTS that begin with
+# "debug:" need fault injection, and run on the debug kernel)
 mutants() {
 	cat <<'LIST'
 fault-eof-partial|file_mmap.c|s/DIV_ROUND_UP\(i_size_read\(inode\), PAGE_SIZE\)/(i_size_read(inode) >> PAGE_SHIFT)/|./boundary_test -r file.mmapdemo.fault_at_the_end|the last, partial page refused
@@ -37,10 +38,12 @@ pgoff-from-address|file_mmap.c|s/mmapdemo_lock_folio\(inode->i_mapping, vmf->pgo
 read-holds-lock|buffer.c|s/(ssize_t mmapdemo_buf_read\(struct kiocb \*iocb, struct iov_iter \*to\)\n\{\n.*?\n\n)/$1\tinode_lock_shared(mapping->host);\n/s; s/(\t\tcond_resched\(\);\n\t\}\n)(\treturn done;\n\}\n\nssize_t mmapdemo_buf_write)/$1\tinode_unlock_shared(mapping->host);\n$2/; s/(if \(copied < n\))\n\t\t\treturn done \?: -EFAULT;/$1 {\n\t\t\tdone = done ?: -EFAULT;\n\t\t\tbreak;\n\t\t}/|./reliability_test -r global.read_unlocked|read() holding the inode lock across the copy
 huge-pte-unlocked|huge.c|s/\tmutex_lock\(&chunk->lock\);\n\tif \(pmd_trans_huge/\tif (pmd_trans_huge/; s/\tmutex_unlock\(&chunk->lock\);\n\treturn mmapdemo_fault_done\(&mmapdemo_huge_dev, vmf, 0, ret\);/\treturn mmapdemo_fault_done(\&mmapdemo_huge_dev, vmf, 0, ret);/|MMAPDEMO_LONG=1 ./reliability_test -r global.huge_race|a page fault that ignores the PMD fault's lock
 mkwrite-records-nothing|file_mmap.c|s/\terr = mmapdemo_buf_note_written\(folio\);\n/\terr = 0;\n/|./notify_test -r notify.only_writes_reported|a store through a shared mapping not recorded
-write-records-nothing|buffer.c|s/err = copied \? mmapdemo_buf_note_written\(folio\) : -EFAULT;/err = copied ? 0 : -EFAULT;/|./notify_test -r notify.write_syscalls|a write() not recorded
+write-records-nothing|buffer.c|s/\t\terr = mmapdemo_buf_note_written\(folio\);\n/\t\terr = 0;\n/; s/\t\tmmapdemo_buf_note_written\(folio\);\n//|./notify_test -r notify.write_syscalls|a write() not recorded
 report-leaves-writable|buffer.c|s/\t\t\tfolio_mkclean\(folio\);\n//|./notify_test -r notify.once_per_interval|a report that does not write-protect the pages again
 huge-pfn-mkwrite-silent|huge.c|s/\tmmapdemo_huge_note_written\(vmf->pgoff, 1\);\n//|./notify_test -r notify_huge.pfn_mkwrite|a store through a 4 KiB entry of the huge device not recorded
 huge-report-leaves-mapped|huge.c|s/\t\tunmap_mapping_pages\(mapping, start, next - start, false\);\n/\t\t;\n/|./notify_test -r notify_huge.other_mapping|a report on the huge device that leaves the entries writable
+mkwrite-no-mtime|file_mmap.c|s/\tfile_update_time\(vmf->vma->vm_file\);\n//|./notify_test -r notify.store_updates_mtime|a store through a mapping that leaves the file's mtime
+report-failure-loses|notify.c|s/\t\tops->restore\(&r\);\n//|debug:./fault_inject_test -r inject.written_report|a report the user never got, lost
 LIST
 }
 
@@ -61,16 +64,22 @@ plant() {
 # run NAME TESTS DIR: build, boot with TESTS; 0 if the VM run was clean,
 # 3 if the module did not build.
 run() {
-	local name=$1 tests=$2 dir=$3 ko
+	local name=$1 tests=$2 dir=$3 ko kernel=$KERNEL debug=
 
-	kernel_make "$KERNEL" M="$dir" modules >"$dir/build.log" 2>&1 || return 3
+	if [[ $tests == debug:* ]]; then
+		kernel=debug tests=${tests#debug:} debug=1
+	fi
+	kernel_make "$kernel" M="$dir" modules >"$dir/build.log" 2>&1 || return 3
 	ko=$dir/mmapdemo.ko
-	printf 'export MMAPDEMO_KO=/mmapdemo/mmapdemo.ko\ncd /mmapdemo && insmod mmapdemo.ko || exit 1\nrc=0\n' >"$dir/run.sh"
-	tr ';' '\n' <<<"$tests" | sed '/^ *$/d; s/^ *//; s/$/ || rc=1/' >>"$dir/run.sh"
-	echo "exit \$rc" >>"$dir/run.sh"
+	{
+		[ -z "$debug" ] || echo "export MMAPDEMO_REQUIRE_DEBUG=1"
+		printf 'export MMAPDEMO_KO=/mmapdemo/mmapdemo.ko\ncd /mmapdemo && insmod mmapdemo.ko || exit 1\nrc=0\n'
+		tr ';' '\n' <<<"$tests" | sed '/^ *$/d; s/^ *//; s/$/ || rc=1/'
+		echo "exit \$rc"
+	} >"$dir/run.sh"
 	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$dir/initramfs.cpio.gz" "$dir/run.sh" \
 		"$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" || return 2
-	"$MMAPDEMO_TOP/scripts/vm.sh" -k "$(kernel_image "$KERNEL")" \
+	"$MMAPDEMO_TOP/scripts/vm.sh" -k "$(kernel_image "$kernel")" \
 		-i "$dir/initramfs.cpio.gz" -o "$dir/vm" -t 300 -m 2048 >"$dir/vm.log" 2>&1
 }
 
@@ -83,11 +92,21 @@ make -s -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static
 caught=0 missed=0
 # First the module as it is: the same tests must pass, or nothing is shown.
 note "the module as it is, on $KERNEL"
-all_tests=$(mutants | cut -d'|' -f4 | tr '\n' ';')
-mkdir -p "$OUT/none"
-rm -rf "$OUT/none"/*
-cp "$MMAPDEMO_TOP/Kbuild" "$OUT/none/" && cp -r "$MMAPDEMO_TOP/module" "$OUT/none/"
-run none "$all_tests" "$OUT/none" || die "the tests fail without a mutant: see ${OUT#"$MMAPDEMO_TOP"/}/none"
+for kind in plain debug; do
+	if [ $kind = plain ]; then
+		tests=$(mutants | cut -d'|' -f4 | grep -v '^debug:' | tr '\n' ';')
+	else
+		tests=$(mutants | cut -d'|' -f4 | grep '^debug:' | sed 's/^debug://' | tr '\n' ';')
+		[ -n "$tests" ] || continue
+		"$MMAPDEMO_TOP/scripts/debug-kernel.sh" >/dev/null
+		tests="debug:$tests"
+	fi
+	mkdir -p "$OUT/none-$kind"
+	rm -rf "$OUT/none-$kind"/*
+	cp "$MMAPDEMO_TOP/Kbuild" "$OUT/none-$kind/" && cp -r "$MMAPDEMO_TOP/module" "$OUT/none-$kind/"
+	run none "$tests" "$OUT/none-$kind" ||
+		die "the tests fail without a mutant: see ${OUT#"$MMAPDEMO_TOP"/}/none-$kind"
+done
 
 while IFS='|' read -r name file subst tests what; do
 	[ $# -eq 0 ] || [[ " $* " == *" $name "* ]] || continue

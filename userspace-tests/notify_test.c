@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
@@ -188,6 +189,23 @@ TEST_F(notify, once_per_interval)
 	EXPECT_EQ(1, whole(self));
 	EXPECT_TRUE(same_pages(self->bits, NPAGES, PAGES(5)));
 	EXPECT_EQ(0, whole(self));
+}
+
+/*
+ * A store through a shared mapping updates the file's mtime, as it does
+ * without write notification (the core's fault_dirty_shared_page()).
+ */
+TEST_F(notify, store_updates_mtime)
+{
+	const struct timespec past[2] = { { 0, UTIME_OMIT }, { 1000000, 0 } };
+	struct stat st;
+
+	ASSERT_EQ(0, futimens(self->fd, past));
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	ASSERT_EQ(1000000, st.st_mtim.tv_sec);
+	store(self, 6, 1);
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_LT(1000000, st.st_mtim.tv_sec);
 }
 
 /* write() and pwrite() are reported, each page they touch; read() not. */
