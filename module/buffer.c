@@ -26,8 +26,9 @@
  * in mmapdemo_written per folio ever written, at the folio's first page,
  * marked MMAPDEMO_WRITTEN while it was written since last reported.  The
  * mark is set, under the folio's lock, before a shared mapping may store to
- * the folio (mmapdemo_file_page_mkwrite()), and by write() both before it
- * stores to the folio and after; it is cleared, under the folio's lock,
+ * the folio (mmapdemo_file_page_mkwrite()); by write() both before it
+ * stores to the folio and after; and again for a report the user never got
+ * (which can only report too much).  It is cleared, under the folio's lock,
  * after the folio is write-protected in every mapping again.  The entry
  * goes when a shrink removes the folio.  Only adding an entry allocates:
  * a mark never fails to be set once the entry is there.

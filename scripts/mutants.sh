@@ -92,12 +92,23 @@ make -s -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static
 caught=0 missed=0
 # First the module as it is: the same tests must pass, or nothing is shown.
 note "the module as it is, on $KERNEL"
+# The tests of the mutants asked for (all by default).
+chosen() {
+	local name rest
+
+	while IFS='|' read -r name rest; do
+		[ $# -eq 0 ] || [[ " $* " == *" $name "* ]] || continue
+		echo "$name|$rest"
+	done < <(mutants) | cut -d'|' -f4
+}
 for kind in plain debug; do
 	if [ $kind = plain ]; then
-		tests=$(mutants | cut -d'|' -f4 | grep -v '^debug:' | tr '\n' ';')
-	else
-		tests=$(mutants | cut -d'|' -f4 | grep '^debug:' | sed 's/^debug://' | tr '\n' ';')
+		tests=$(chosen "$@" | grep -v '^debug:' | tr '\n' ';')
 		[ -n "$tests" ] || continue
+	else
+		tests=$(chosen "$@" | grep '^debug:' | sed 's/^debug://' | tr '\n' ';')
+		[ -n "$tests" ] || continue
+		note "the module as it is, on debug"
 		"$MMAPDEMO_TOP/scripts/debug-kernel.sh" >/dev/null
 		tests="debug:$tests"
 	fi

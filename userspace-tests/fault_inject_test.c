@@ -326,7 +326,7 @@ TEST_F(inject, written_report)
 		EXPECT_EQ(0x5ULL, bits);
 	}
 	TH_LOG("report: %d failure sites", n - 1);
-	EXPECT_LE(3, n - 1); /* the argument, the bitmap, the count */
+	EXPECT_LE(3, n - 1); /* the argument, the allocation, the bitmap */
 	munmap(p, len);
 	ASSERT_EQ(0, setup_fault_type("fail_usercopy", "1", "1"));
 }

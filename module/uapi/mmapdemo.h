@@ -113,8 +113,13 @@ struct mmapdemo_written {
  * poll() and select() report EPOLLPRI (an exceptional condition) while
  * the device holds written pages not yet reported.
  *
+ * A page may be reported once too often (a write() that copied nothing
+ * into it, a call that failed after it wrote the bitmap), never missed.
+ *
  * Errors: EINVAL for a range that is not page aligned, too long, or beyond
- * the largest offset; EFAULT for a bitmap that cannot be written.
+ * the largest offset; EFAULT for an argument or a bitmap that cannot be
+ * read or written; ENOMEM.  A call that fails loses no write: the next
+ * reports it.
  */
 #define MMAPDEMO_IOC_WRITTEN \
 	_IOWR(MMAPDEMO_IOC_MAGIC, 2, struct mmapdemo_written)
