@@ -23,15 +23,15 @@
  *    over them: what a mapping stored there is never persisted.
  *
  * And the record of what userspace wrote (MMAPDEMO_IOC_WRITTEN): an entry
- * in mmapdemo_written per folio ever written, at the folio's first page,
- * marked MMAPDEMO_WRITTEN while it was written since last reported.  The
+ * in mmapdemo_written per folio, at its first page, added with the folio
+ * (so that no fault allocates) and removed with it, marked
+ * MMAPDEMO_WRITTEN while the folio was written since last reported.  The
  * mark is set, under the folio's lock, before a shared mapping may store to
  * the folio (mmapdemo_file_page_mkwrite()); by write() both before it
  * stores to the folio and after; and again for a report the user never got
  * (which can only report too much).  It is cleared, under the folio's lock,
- * after the folio is write-protected in every mapping again.  The entry
- * goes when a shrink removes the folio.  Only adding an entry allocates:
- * a mark never fails to be set once the entry is there.
+ * after the folio is write-protected in every mapping again.  A mark never
+ * fails to be set once the entry is there.
  */
 #include <linux/mount.h>
 #include <linux/pagemap.h>
@@ -105,6 +105,16 @@ static int mmapdemo_buf_add_folio(struct address_space *mapping, pgoff_t index,
 	folio = folio_alloc(gfp | __GFP_ZERO, order);
 	if (!folio)
 		return -ENOMEM;
+	/*
+	 * Its entry in the record of writes, now, so that a write only marks
+	 * it.  -EBUSY: a folio starts there already.
+	 */
+	err = xa_insert(&mmapdemo_written, index, xa_mk_value(1UL << order),
+			GFP_KERNEL_ACCOUNT);
+	if (err) {
+		folio_put(folio);
+		return err == -EBUSY ? -EEXIST : err;
+	}
 
 	/* Charges the folio to our memory cgroup and returns it locked. */
 	err = filemap_add_folio(mapping, folio, index, gfp);
@@ -112,6 +122,8 @@ static int mmapdemo_buf_add_folio(struct address_space *mapping, pgoff_t index,
 		folio_mark_uptodate(folio);
 		folio_mark_dirty(folio);
 		folio_unlock(folio);
+	} else {
+		xa_erase(&mmapdemo_written, index);
 	}
 	folio_put(folio); /* the page cache holds its own reference */
 	return err;
@@ -177,6 +189,16 @@ static void mmapdemo_buf_zero_tail(struct address_space *mapping, loff_t size)
 	folio_put(folio);
 }
 
+/* Forget the folios from page @index on: they are being removed. */
+static void mmapdemo_buf_forget_written(pgoff_t index)
+{
+	unsigned long i;
+	void *entry;
+
+	xa_for_each_start(&mmapdemo_written, i, entry, index)
+		xa_erase(&mmapdemo_written, i);
+}
+
 /*
  * Remove the buffer's pages from byte @from on, which i_size no longer
  * covers, as truncate_pagecache() does: unmap them from every VMA on our
@@ -198,6 +220,7 @@ static void mmapdemo_buf_cut(struct inode *inode, loff_t from)
 		mmapdemo_get_folio(inode->i_mapping, from >> PAGE_SHIFT);
 
 	truncate_pagecache(inode, from);
+	mmapdemo_buf_forget_written(DIV_ROUND_UP(from, PAGE_SIZE));
 	if (!IS_ERR(cut))
 		folio_put(cut);
 }
@@ -231,16 +254,6 @@ remove_added:
 	return err;
 }
 
-/* Forget the writes to folios from page @index on: a shrink removed them. */
-static void mmapdemo_buf_forget_written(pgoff_t index)
-{
-	unsigned long i;
-	void *entry;
-
-	xa_for_each_start(&mmapdemo_written, i, entry, index)
-		xa_erase(&mmapdemo_written, i);
-}
-
 /* Mark the folio at @index written, and wake poll() if it was not. */
 static void mmapdemo_buf_mark_written(pgoff_t index)
 {
@@ -255,7 +268,10 @@ static void mmapdemo_buf_mark_written(pgoff_t index)
  * @folio: the folio, locked by a caller that lets a mapping store to it,
  *	or held by write()
  *
- * Return: 0, or -ENOMEM the first time a folio is written.
+ * The folio has its entry, from when it was added, unless the core split
+ * it since: then it gets one now.
+ *
+ * Return: 0, or -ENOMEM.
  */
 int mmapdemo_buf_note_written(struct folio *folio)
 {
@@ -362,7 +378,6 @@ int mmapdemo_buf_set_size(loff_t size)
 		 */
 		i_size_write(inode, size);
 		mmapdemo_buf_cut(inode, size);
-		mmapdemo_buf_forget_written(DIV_ROUND_UP(size, PAGE_SIZE));
 	}
 unlock:
 	inode_unlock(inode);

@@ -97,7 +97,7 @@ FIXTURE_SETUP(inject)
 
 	/* The module's code: its .text and the next 16 MiB. */
 	ASSERT_EQ(0, read_line("/sys/module/mmapdemo/sections/.text", text,
-			       sizeof(text)));
+			       sizeof(self->text)));
 	start = strtoul(text, NULL, 16);
 	ASSERT_NE(0UL, start);
 	snprintf(text, sizeof(self->text), "%lu", start);

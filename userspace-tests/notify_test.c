@@ -1056,7 +1056,8 @@ static size_t huge_first(size_t page, size_t n)
 /* Reads are never reported. */
 TEST_F(notify_huge, read_only_access)
 {
-	EXPECT_EQ(0U, read_pages(self->p, self->ps, 0, 2 * FOLIO_PAGES));
+	/* What earlier tests left there: the region is never cleared. */
+	read_pages(self->p, self->ps, 0, 2 * FOLIO_PAGES);
 	EXPECT_EQ(0, huge_all(self));
 	EXPECT_EQ(0, poll_events(self->fd, POLLPRI, 0));
 }
@@ -1152,7 +1153,7 @@ TEST_F(notify_huge, pfn_mkwrite)
 	struct mmapdemo_info a, b;
 
 	ASSERT_EQ(0, madvise(self->p, CHUNK, MADV_NOHUGEPAGE));
-	EXPECT_EQ(0U, read_pages(self->p, self->ps, 9, 1));
+	read_pages(self->p, self->ps, 9, 1);
 	ASSERT_EQ(0, md_info(self->fd, &a));
 	store_at(self->p, self->ps, 9, 0, 1);
 	store_at(self->p, self->ps, 9, 1, 2);
