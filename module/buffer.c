@@ -254,13 +254,16 @@ remove_added:
 	return err;
 }
 
-/* Mark the folio at @index written, and wake poll() if it was not. */
+/*
+ * Mark the folio at @index written, and wake poll().  The barrier in
+ * wq_has_sleeper() pairs with the one after poll_wait(): either poll() sees
+ * the mark, or we see it waiting.
+ */
 static void mmapdemo_buf_mark_written(pgoff_t index)
 {
-	if (xa_get_mark(&mmapdemo_written, index, MMAPDEMO_WRITTEN))
-		return;
 	xa_set_mark(&mmapdemo_written, index, MMAPDEMO_WRITTEN);
-	wake_up_interruptible_poll(&mmapdemo_written_wait, EPOLLPRI);
+	if (wq_has_sleeper(&mmapdemo_written_wait))
+		wake_up_interruptible_poll(&mmapdemo_written_wait, EPOLLPRI);
 }
 
 /**
@@ -275,12 +278,18 @@ static void mmapdemo_buf_mark_written(pgoff_t index)
  */
 int mmapdemo_buf_note_written(struct folio *folio)
 {
-	int err = xa_insert(&mmapdemo_written, folio->index,
-			    xa_mk_value(folio_nr_pages(folio)),
-			    GFP_KERNEL_ACCOUNT);
+	int err;
 
-	if (err && err != -EBUSY) /* -EBUSY: it has its entry */
-		return err;
+	/* Marked already, not reported yet: nothing to do. */
+	if (xa_get_mark(&mmapdemo_written, folio->index, MMAPDEMO_WRITTEN))
+		return 0;
+	if (!xa_load(&mmapdemo_written, folio->index)) {
+		err = xa_insert(&mmapdemo_written, folio->index,
+				xa_mk_value(folio_nr_pages(folio)),
+				GFP_KERNEL_ACCOUNT);
+		if (err && err != -EBUSY)
+			return err;
+	}
 	mmapdemo_buf_mark_written(folio->index);
 	return 0;
 }
@@ -351,6 +360,7 @@ const struct mmapdemo_written_ops mmapdemo_buf_written_ops = {
 __poll_t mmapdemo_buf_poll_written(struct file *file, poll_table *wait)
 {
 	poll_wait(file, &mmapdemo_written_wait, wait);
+	smp_mb(); /* pairs with wq_has_sleeper() in mmapdemo_buf_mark_written() */
 	return xa_marked(&mmapdemo_written, MMAPDEMO_WRITTEN) ? EPOLLPRI : 0;
 }
 
