@@ -110,7 +110,8 @@ static int mmapdemo_buf_add_folio(struct address_space *mapping, pgoff_t index,
 	 * it.  -EBUSY: a folio starts there already.
 	 */
 	err = xa_insert(&mmapdemo_written, index, xa_mk_value(1UL << order),
-			GFP_KERNEL_ACCOUNT);
+			GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+				__GFP_NOWARN);
 	if (err) {
 		folio_put(folio);
 		return err == -EBUSY ? -EEXIST : err;
@@ -435,8 +436,9 @@ static ssize_t mmapdemo_buf_store(struct address_space *mapping, loff_t pos,
 		}
 		/*
 		 * Noted before the copy, where it can still fail with nothing
-		 * stored, and after it, in case a report came between (the
-		 * folio has its entry by then: this one cannot fail).
+		 * stored, and marked after it, in case a report came between:
+		 * under the lock a report clears the mark with, so either the
+		 * report sees our data or the mark stays for the next one.
 		 */
 		err = mmapdemo_buf_note_written(folio);
 		if (err) {
@@ -446,7 +448,7 @@ static ssize_t mmapdemo_buf_store(struct address_space *mapping, loff_t pos,
 		copied = copy_page_from_iter(folio_file_page(folio, index),
 					     offset, n, from);
 		flush_dcache_folio(folio);
-		mmapdemo_buf_note_written(folio);
+		mmapdemo_buf_mark_written(folio->index);
 		folio_put(folio);
 		if (!copied) {
 			err = -EFAULT;
