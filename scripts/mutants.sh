@@ -41,7 +41,7 @@ mkwrite-records-nothing|file_mmap.c|s/\terr = mmapdemo_buf_note_written\(folio\)
 write-records-nothing|buffer.c|s/\t\terr = mmapdemo_buf_note_written\(folio\);\n/\t\terr = 0;\n/; s/\t\tmmapdemo_buf_mark_written\(folio->index\);\n//|./notify_test -r notify.write_syscalls|a write() not recorded
 report-leaves-writable|buffer.c|s/\t\t\tfolio_mkclean\(folio\);\n//|./notify_test -r notify.once_per_interval|a report that does not write-protect the pages again
 huge-pfn-mkwrite-silent|huge.c|s/\tmmapdemo_huge_note_written\(vmf->pgoff, 1\);\n//|./notify_test -r notify_huge.pfn_mkwrite|a store through a 4 KiB entry of the huge device not recorded
-huge-report-leaves-mapped|huge.c|s/\t\tunmap_mapping_pages\(mapping, start, next - start, false\);\n/\t\t;\n/|./notify_test -r notify_huge.other_mapping|a report on the huge device that leaves the entries writable
+huge-report-leaves-mapped|huge.c|s/\t\t\tunmap_mapping_pages\(mapping, start, next - start,\n\t+    false\);\n/\t\t\t;\n/|./notify_test -r notify_huge.other_mapping|a report on the huge device that leaves the entries writable
 mkwrite-no-mtime|file_mmap.c|s/\tfile_update_time\(vmf->vma->vm_file\);\n//|./notify_test -r notify.store_updates_mtime|a store through a mapping that leaves the file's mtime
 report-failure-loses|notify.c|s/\t\tops->restore\(&r\);\n//|debug:./fault_inject_test -r inject.written_report|a report the user never got, lost
 LIST
@@ -78,15 +78,16 @@ run() {
 		echo "exit \$rc"
 	} >"$dir/run.sh"
 	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$dir/initramfs.cpio.gz" "$dir/run.sh" \
-		"$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" || return 2
+		"$OUT/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" || return 2
 	"$MMAPDEMO_TOP/scripts/vm.sh" -k "$(kernel_image "$kernel")" \
 		-i "$dir/initramfs.cpio.gz" -o "$dir/vm" -t 300 -m 2048 >"$dir/vm.log" 2>&1
 }
 
 "$MMAPDEMO_TOP/scripts/setup.sh" >/dev/null
 "$MMAPDEMO_TOP/scripts/ksft.sh"
-mkdir -p "$BUILD/tests" "$OUT"
-make -s -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$BUILD/tests" LDFLAGS=-static ||
+# The tests, static, in a folder of their own: the initramfs has no libc.
+mkdir -p "$OUT/tests"
+make -s -C "$MMAPDEMO_TOP/userspace-tests" OUTPUT="$OUT/tests" LDFLAGS=-static ||
 	die "cannot build the tests"
 
 caught=0 missed=0
