@@ -196,8 +196,10 @@ static void mmapdemo_buf_forget_written(pgoff_t index)
 	unsigned long i;
 	void *entry;
 
-	xa_for_each_start(&mmapdemo_written, i, entry, index)
+	xa_for_each_start(&mmapdemo_written, i, entry, index) {
 		xa_erase(&mmapdemo_written, i);
+		cond_resched();
+	}
 }
 
 /*
@@ -310,7 +312,6 @@ static void mmapdemo_buf_report_written(struct mmapdemo_report *r)
 {
 	struct address_space *mapping = mmapdemo_inode->i_mapping;
 	pgoff_t last = r->first + r->nr - 1;
-	pgoff_t end = DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE);
 	/* A folio that starts before the range may reach into it. */
 	unsigned long index = round_down(r->first, 1UL << MMAPDEMO_PMD_ORDER);
 	void *entry;
@@ -320,21 +321,34 @@ static void mmapdemo_buf_report_written(struct mmapdemo_report *r)
 					  MMAPDEMO_WRITTEN)) {
 		unsigned long nr = xa_to_value(entry);
 		struct folio *folio;
+		pgoff_t end;
 
 		if (index + nr <= r->first)
 			continue;
 		folio = mmapdemo_lock_folio(mapping, index);
 		if (IS_ERR(folio))
 			continue; /* a shrink removes it, and forgets it */
-		if (index >= r->first && index + nr - 1 <= last) {
+		/*
+		 * Under the lock, the entry as it is now: a shrink and a grow
+		 * since xa_find() may have put a larger folio there.
+		 */
+		entry = xa_load(&mmapdemo_written, index);
+		nr = max(entry ? xa_to_value(entry) : 0, folio_nr_pages(folio));
+		if (entry && index >= r->first && index + nr - 1 <= last) {
 			folio_mkclean(folio);
 			xa_clear_mark(&mmapdemo_written, index,
 				      MMAPDEMO_WRITTEN);
 		}
 		folio_unlock(folio);
 		folio_put(folio);
-		/* Never a page beyond the end, of a folio a shrink cut. */
+		/*
+		 * Never a page beyond the end, of a folio a shrink cut.  Read
+		 * after the mark is cleared: a write() that grew the file over
+		 * the folio marked it after it moved i_size.
+		 */
+		end = DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE);
 		mmapdemo_report_pages(r, index, min(index + nr, end));
+		cond_resched();
 	}
 }
 
@@ -448,15 +462,16 @@ static ssize_t mmapdemo_buf_store(struct address_space *mapping, loff_t pos,
 		copied = copy_page_from_iter(folio_file_page(folio, index),
 					     offset, n, from);
 		flush_dcache_folio(folio);
+		done += copied;
+		if (pos + done > i_size_read(mapping->host))
+			i_size_write(mapping->host, pos + done);
+		/* After i_size: a report reads it after it clears the mark. */
 		mmapdemo_buf_mark_written(folio->index);
 		folio_put(folio);
 		if (!copied) {
 			err = -EFAULT;
 			break;
 		}
-		done += copied;
-		if (pos + done > i_size_read(mapping->host))
-			i_size_write(mapping->host, pos + done);
 	}
 	return done ?: err;
 }

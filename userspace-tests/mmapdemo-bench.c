@@ -559,12 +559,8 @@ static void touch_rand(char *p, size_t n)
 static void report_written(const struct target *t, size_t size)
 {
 	static uint64_t bits[MMAPDEMO_WRITTEN_MAX_PAGES / 64];
-	struct mmapdemo_written w = {
-		.length = size,
-		.bitmap = (uintptr_t)bits,
-	};
 
-	if (ioctl(info_fd(t), MMAPDEMO_IOC_WRITTEN, &w))
+	if (md_written(info_fd(t), 0, size, bits) < 0)
 		die("MMAPDEMO_IOC_WRITTEN");
 }
 
