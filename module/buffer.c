@@ -463,7 +463,7 @@ static ssize_t mmapdemo_buf_store(struct address_space *mapping, loff_t pos,
 					     offset, n, from);
 		flush_dcache_folio(folio);
 		done += copied;
-		if (pos + done > i_size_read(mapping->host))
+		if (copied && pos + done > i_size_read(mapping->host))
 			i_size_write(mapping->host, pos + done);
 		/* After i_size: a report reads it after it clears the mark. */
 		mmapdemo_buf_mark_written(folio->index);
