@@ -117,6 +117,14 @@ anon_inode_create_getfile(const char *name, const struct file_operations *fops,
 	vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), write)
 #endif
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 3, 0)
+/* 7.3 asks the VMA; before, its flags. */
+static inline bool vma_is_cow_mapping(const struct vm_area_struct *vma)
+{
+	return is_cow_mapping(vma->vm_flags);
+}
+#endif
+
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
 /*
  * ->mmap_prepare() describes the mapping to make in a struct vm_area_desc,
@@ -136,9 +144,29 @@ anon_inode_create_getfile(const char *name, const struct file_operations *fops,
  * still describe their mappings with ->mmap_prepare(), and get a ->mmap()
  * (DEFINE_MMAP_FROM_PREPARE()) that runs it on a description of the VMA,
  * then does with the result what 7.x's __mmap_region() does: installs a
- * new file, adds the flags, sets vm_ops and vm_private_data, and calls the
- * ->mapped() that 7.x would call from vm_ops.
+ * new file, adds the flags, sets vm_ops and vm_private_data, takes the
+ * action asked for, and calls the ->mapped() that 7.x would call from
+ * vm_ops.
  */
+/*
+ * What ->mmap_prepare() asks the core to do once the VMA exists (7.x has
+ * more kinds): the one mmapdemo uses, map these pages now, which
+ * mmapdemo_mmap_from_prepare() below does with vm_insert_pages().
+ */
+enum mmap_action_type {
+	MMAP_NOTHING,
+	MMAP_MAP_KERNEL_PAGES,
+};
+
+struct mmap_action {
+	struct {
+		unsigned long start;
+		struct page **pages;
+		unsigned long nr_pages;
+	} map_kernel;
+	enum mmap_action_type type;
+};
+
 struct vm_area_desc {
 	struct mm_struct *mm;
 	struct file *file;
@@ -150,6 +178,7 @@ struct vm_area_desc {
 	pgprot_t page_prot;
 	const struct vm_operations_struct *vm_ops;
 	void *private_data;
+	struct mmap_action action;
 };
 
 /* The flags are masks here, bit numbers in 7.x: use them only as below. */
@@ -158,6 +187,7 @@ struct vm_area_desc {
 #define VMA_PFNMAP_BIT VM_PFNMAP
 #define VMA_DONTEXPAND_BIT VM_DONTEXPAND
 #define VMA_DONTDUMP_BIT VM_DONTDUMP
+#define VMA_MIXEDMAP_BIT VM_MIXEDMAP
 
 #define vma_desc_test(desc, bit) (!!((desc)->vm_flags & (bit)))
 #define __vma_desc_or(a, b, c, ...) ((a) | (b) | (c))
@@ -178,6 +208,15 @@ static inline unsigned long vma_desc_pages(const struct vm_area_desc *desc)
 static inline bool vma_desc_is_cow_mapping(struct vm_area_desc *desc)
 {
 	return is_cow_mapping(desc->vm_flags);
+}
+
+static inline void mmap_action_map_kernel_pages_full(struct vm_area_desc *desc,
+						     struct page **pages)
+{
+	desc->action.type = MMAP_MAP_KERNEL_PAGES;
+	desc->action.map_kernel.start = desc->start;
+	desc->action.map_kernel.pages = pages;
+	desc->action.map_kernel.nr_pages = vma_desc_pages(desc);
 }
 
 typedef int (*mmapdemo_mapped_t)(unsigned long start, unsigned long end,
@@ -214,6 +253,14 @@ mmapdemo_mmap_from_prepare(struct file *file, struct vm_area_struct *vma,
 	vm_flags_set(vma, desc.vm_flags & ~vma->vm_flags);
 	vma->vm_ops = desc.vm_ops;
 	vma->vm_private_data = desc.private_data;
+	if (desc.action.type == MMAP_MAP_KERNEL_PAGES) {
+		unsigned long nr = desc.action.map_kernel.nr_pages;
+
+		err = vm_insert_pages(vma, desc.action.map_kernel.start,
+				      desc.action.map_kernel.pages, &nr);
+		if (err)
+			return err;
+	}
 	return mapped(vma->vm_start, vma->vm_end, vma->vm_pgoff, vma->vm_file,
 		      &vma->vm_private_data);
 }

@@ -9,6 +9,8 @@
  *                       MAP_SHARED and MAP_PRIVATE mappings
  *   /dev/mmapdemo-huge  a shared region mapped 2 MiB at a time where the
  *                       kernel allows (6.12 and 7.x; 4 KiB entries on 6.1)
+ *   /dev/mmapdemo-insert  a region mapped whole at mmap() time, as pages
+ *   /dev/mmapdemo-remap   the same region, as page frames
  *
  * This file holds the module parameters and registers the nodes.
  */
@@ -91,11 +93,21 @@ module_param_cb(huge_mode, &mmapdemo_mode_ops, &huge_mode, 0444);
 MODULE_PARM_DESC(huge_mode,
 		 "permissions of /dev/mmapdemo-huge, octal (default 0600)");
 
+static unsigned long eager_size = SZ_4M;
+module_param(eager_size, ulong, 0444);
+MODULE_PARM_DESC(eager_size,
+		 "size of /dev/mmapdemo-insert and -remap, 2 MiB multiple (default 4 MiB)");
+
+static umode_t eager_mode = 0600;
+module_param_cb(eager_mode, &mmapdemo_mode_ops, &eager_mode, 0444);
+MODULE_PARM_DESC(eager_mode,
+		 "permissions of /dev/mmapdemo-insert and -remap, octal (default 0600)");
+
 /*
  * Everything a node needs exists before the node does; nodes are published
  * last, and in an order that nothing fails after the first: a file opened
  * through a node pins the module, so a load that failed after publishing
- * one would free what an open file still uses.  The two later nodes are
+ * one would free what an open file still uses.  The later nodes are
  * optional, as drivers/char/mem.c treats each of its nodes: should one fail
  * to register, the module loads without it and says so.
  */
@@ -111,8 +123,9 @@ static int __init mmapdemo_init(void)
 		pr_err("large_folios needs Linux 6.12.59 or later\n");
 		return -EINVAL;
 	}
-	if (huge_size % PMD_SIZE || huge_size > SZ_1G) {
-		pr_err("huge_size must be a multiple of %lu up to 1 GiB\n",
+	if (huge_size % PMD_SIZE || huge_size > SZ_1G ||
+	    eager_size % PMD_SIZE || eager_size > SZ_1G) {
+		pr_err("huge_size and eager_size must be multiples of %lu up to 1 GiB\n",
 		       PMD_SIZE);
 		return -EINVAL;
 	}
@@ -126,11 +139,16 @@ static int __init mmapdemo_init(void)
 	err = mmapdemo_huge_init(huge_size);
 	if (err)
 		goto free_anon;
+	err = mmapdemo_eager_init(eager_size);
+	if (err)
+		goto free_huge;
 	mmapdemo_stats_init();
 
 	mmapdemo_file_dev.misc.mode = mode;
 	mmapdemo_anon_dev.misc.mode = anon_mode;
 	mmapdemo_huge_dev.misc.mode = huge_mode;
+	mmapdemo_insert_dev.misc.mode = eager_mode;
+	mmapdemo_remap_dev.misc.mode = eager_mode;
 	err = misc_register(&mmapdemo_file_dev.misc);
 	if (err)
 		goto free_stats;
@@ -139,10 +157,16 @@ static int __init mmapdemo_init(void)
 		pr_warn("no /dev/%s\n", mmapdemo_anon_dev.misc.name);
 	if (misc_register(&mmapdemo_huge_dev.misc))
 		pr_warn("no /dev/%s\n", mmapdemo_huge_dev.misc.name);
+	if (misc_register(&mmapdemo_insert_dev.misc))
+		pr_warn("no /dev/%s\n", mmapdemo_insert_dev.misc.name);
+	if (misc_register(&mmapdemo_remap_dev.misc))
+		pr_warn("no /dev/%s\n", mmapdemo_remap_dev.misc.name);
 	return 0;
 
 free_stats:
 	mmapdemo_stats_exit();
+	mmapdemo_eager_exit();
+free_huge:
 	mmapdemo_huge_exit();
 free_anon:
 	mmapdemo_anon_exit();
@@ -165,10 +189,13 @@ static void mmapdemo_deregister(struct mmapdemo_dev *dev)
  */
 static void __exit mmapdemo_exit(void)
 {
+	mmapdemo_deregister(&mmapdemo_remap_dev);
+	mmapdemo_deregister(&mmapdemo_insert_dev);
 	mmapdemo_deregister(&mmapdemo_huge_dev);
 	mmapdemo_deregister(&mmapdemo_anon_dev);
 	misc_deregister(&mmapdemo_file_dev.misc);
 	mmapdemo_stats_exit();
+	mmapdemo_eager_exit();
 	mmapdemo_huge_exit();
 	mmapdemo_anon_exit();
 	mmapdemo_buf_exit();

@@ -13,6 +13,8 @@
  * anon.c        /dev/mmapdemo-anon, anonymous-style memory like /dev/zero:
  *               its file operations, mmap and both fault handlers
  * huge.c        /dev/mmapdemo-huge, a shared region mapped 2 MiB at a time
+ * eager.c       /dev/mmapdemo-insert and /dev/mmapdemo-remap: a region
+ *               mapped whole at mmap() time, two ways
  * notify.c      write notification: what the devices that report writes
  *               share (the MMAPDEMO_IOC_WRITTEN ioctl)
  * compat.h      what differs between Linux 6.1, 6.12 and 7.x
@@ -56,6 +58,8 @@ enum mmapdemo_id {
 	MMAPDEMO_DEV_FILE,
 	MMAPDEMO_DEV_ANON,
 	MMAPDEMO_DEV_HUGE,
+	MMAPDEMO_DEV_INSERT,
+	MMAPDEMO_DEV_REMAP,
 };
 
 /**
@@ -78,6 +82,8 @@ struct mmapdemo_dev {
 extern struct mmapdemo_dev mmapdemo_file_dev;
 extern struct mmapdemo_dev mmapdemo_anon_dev;
 extern struct mmapdemo_dev mmapdemo_huge_dev;
+extern struct mmapdemo_dev mmapdemo_insert_dev;
+extern struct mmapdemo_dev mmapdemo_remap_dev;
 
 /*
  * stats.c: counting and tracing, one call at each exit of a handler, so
@@ -89,6 +95,8 @@ vm_fault_t mmapdemo_around_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
 				pgoff_t start, pgoff_t end, vm_fault_t ret);
 int mmapdemo_mmap_done(struct mmapdemo_dev *dev, struct vm_area_desc *desc,
 		       int err);
+int mmapdemo_mmap_vma_done(struct mmapdemo_dev *dev, struct vm_area_struct *vma,
+			   int err);
 void mmapdemo_vma_opened(struct mmapdemo_dev *dev, struct vm_area_struct *vma);
 void mmapdemo_vma_closed(struct mmapdemo_dev *dev, struct vm_area_struct *vma);
 vm_fault_t mmapdemo_mkwrite_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
@@ -166,5 +174,9 @@ void mmapdemo_anon_exit(void);
 /* huge.c */
 int mmapdemo_huge_init(unsigned long size);
 void mmapdemo_huge_exit(void);
+
+/* eager.c */
+int mmapdemo_eager_init(unsigned long size);
+void mmapdemo_eager_exit(void);
 
 #endif /* MMAPDEMO_H */

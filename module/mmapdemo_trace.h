@@ -36,11 +36,15 @@
 TRACE_DEFINE_ENUM(MMAPDEMO_DEV_FILE);
 TRACE_DEFINE_ENUM(MMAPDEMO_DEV_ANON);
 TRACE_DEFINE_ENUM(MMAPDEMO_DEV_HUGE);
+TRACE_DEFINE_ENUM(MMAPDEMO_DEV_INSERT);
+TRACE_DEFINE_ENUM(MMAPDEMO_DEV_REMAP);
 
 #define mmapdemo_show_dev(d)						\
 	__print_symbolic(d, { MMAPDEMO_DEV_FILE, "mmapdemo" },		\
 			 { MMAPDEMO_DEV_ANON, "mmapdemo-anon" },	\
-			 { MMAPDEMO_DEV_HUGE, "mmapdemo-huge" })
+			 { MMAPDEMO_DEV_HUGE, "mmapdemo-huge" },	\
+			 { MMAPDEMO_DEV_INSERT, "mmapdemo-insert" },	\
+			 { MMAPDEMO_DEV_REMAP, "mmapdemo-remap" })
 
 /* Read once, though the trace machinery reads this header many times. */
 #ifndef MMAPDEMO_TRACE_HELPERS

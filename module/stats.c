@@ -127,6 +127,27 @@ int mmapdemo_mmap_done(struct mmapdemo_dev *dev, struct vm_area_desc *desc,
 	return err;
 }
 
+/**
+ * mmapdemo_mmap_vma_done() - trace an mmap() that reached a device's ->mmap()
+ * @dev: the device
+ * @vma: the VMA it was given
+ * @err: what ->mmap() returns
+ *
+ * The core calls no ->open() for the VMA that ->mmap() fills: a successful
+ * one is counted here.
+ *
+ * Return: @err.
+ */
+int mmapdemo_mmap_vma_done(struct mmapdemo_dev *dev, struct vm_area_struct *vma,
+			   int err)
+{
+	trace_mmapdemo_mmap(dev->id, vma->vm_start, vma->vm_end, vma->vm_pgoff,
+			    !!(vma->vm_flags & VM_MAYSHARE), err);
+	if (!err)
+		atomic_long_inc(&dev->nr_mappings);
+	return err;
+}
+
 /* A new VMA maps @dev: an mmap(), a fork, a split or an mremap() move. */
 void mmapdemo_vma_opened(struct mmapdemo_dev *dev, struct vm_area_struct *vma)
 {

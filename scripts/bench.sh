@@ -40,7 +40,7 @@ BENCH_ARGS=${BENCH_ARGS:-}
 BENCH_THREAD_ARGS=${BENCH_THREAD_ARGS:-}
 BENCH_APPEND=${BENCH_APPEND-slub_debug=- init_on_free=0 page_poison=0 kfence.sample_interval=0 clearcpuid=erms,fsrm}
 OUT=$BUILD/bench
-# The largest size the benchmark maps: the huge node's fixed size.
+# The largest size the benchmark maps: the huge and eager nodes' fixed size.
 HUGE_SIZE=$((256 << 20))
 
 start=$(date +%s)
@@ -64,7 +64,7 @@ quick=""
 # by default (not 6.1): the figures the driver gives in pages.
 run_config() {
 	case $1 in
-	icount) echo "-x -c 1|$quick -W -r 3 --only main,scale $BENCH_ARGS|" ;;
+	icount) echo "-x -c 1|$quick -W -r 3 --only main,scale,mapcost $BENCH_ARGS|" ;;
 	pages) echo "-x -c 1|$quick -W -r 3 --only main $BENCH_ARGS|large_folios=0" ;;
 	tcg2) echo "-c 2|$quick -W -r 7 --only threads $BENCH_THREAD_ARGS|" ;;
 	*) die "unknown run $1" ;;
@@ -84,7 +84,7 @@ echo 0 >/proc/sys/kernel/randomize_va_space
 echo never >/sys/kernel/mm/transparent_hugepage/enabled
 echo never >/sys/kernel/mm/transparent_hugepage/shmem_enabled
 echo 1 >/proc/sys/vm/compact_memory
-insmod /bench/mmapdemo.ko huge_size=$HUGE_SIZE $params || exit 1
+insmod /bench/mmapdemo.ko huge_size=$HUGE_SIZE eager_size=$HUGE_SIZE $params || exit 1
 /bench/mmapdemo-bench --label $run $args
 rc=\$?
 rmmod mmapdemo || rc=1

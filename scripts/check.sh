@@ -296,6 +296,8 @@ run_vm() {
 		# trace-cmd is always there to decode the trace.
 		[ "$k" = debug ] && echo "export MMAPDEMO_REQUIRE_DEBUG=1"
 		echo "export MMAPDEMO_REQUIRE_TRACE_CMD=1"
+		# vm.sh's test disk, for O_DIRECT: pin_test must use it.
+		echo "export MMAPDEMO_DISK=/dev/vda"
 		echo "export MMAPDEMO_SEED=$(seed_of "$k")"
 		if [ "$k" = "$intree_vm" ]; then
 			echo "cd /kselftest && MMAPDEMO_KO=/mmapdemo.ko MMAPDEMO_LONG=1" \
@@ -310,7 +312,7 @@ run_vm() {
 		set -- "$BUILD/tests:mmapdemo" "$ko:mmapdemo/mmapdemo.ko" \
 			"$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh:mmapdemo/mmapdemo.sh"
 	fi
-	set -- "$@" +/usr/bin/trace-cmd
+	set -- "$@" +/usr/bin/trace-cmd "@$k"
 	"$MMAPDEMO_TOP/scripts/initramfs.sh" "$vmdir/initramfs.cpio.gz" \
 		"$vmdir/run.sh" "$@" || { echo "125 0" >"$vmdir/status"; return; }
 	t0=$(date +%s)

@@ -22,6 +22,11 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 hostname mmapdemo
 
+# The test disk's driver, where the kernel has it as modules (initramfs.sh).
+for m in /lib/modules/disk/*.ko; do
+	[ -e "$m" ] && insmod "$m"
+done
+
 out=/dev/ttyS1
 grep -q 'mmapdemo_interactive' /proc/cmdline && out=/dev/console
 # vm.sh looks for this line: a crash before it is the boot's, not a test's.

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build a busybox-static initramfs for mmapdemo's guest.
-#   initramfs.sh OUT.cpio.gz RUN_SCRIPT [SRC:DEST | +PROGRAM]...
+#   initramfs.sh OUT.cpio.gz RUN_SCRIPT [SRC:DEST | +PROGRAM | @KERNEL]...
 # RUN_SCRIPT becomes /run.sh, started by guest-init.sh; each SRC is copied
 # to DEST in the guest (a directory SRC is copied whole).  +PROGRAM copies
 # a dynamically linked program of this machine's (trace-cmd) to the same
-# path, with the libraries ldd finds for it.
+# path, with the libraries ldd finds for it.  @KERNEL (a lib.sh kernel
+# name) adds the modules that kernel needs for vm.sh's test disk, in the
+# order modprobe would load them, to /lib/modules/disk, which
+# guest-init.sh loads.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +29,23 @@ chmod 755 "$stage/init" "$stage/run.sh"
 mknod "$stage/dev/console" c 5 1 2>/dev/null || true
 for spec in "$@"; do
 	case $spec in
+	@*)
+		k=${spec#@} root=$(kernel_modroot "$k")
+		[ -n "$root" ] || continue # built in
+		n=10
+		mkdir -p "$stage/lib/modules/disk"
+		for m in $(for mod in virtio_pci virtio_blk; do
+			modprobe --show-depends -d "$root" \
+				-S "$(kernel_release "$k")" "$mod"
+		done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'); do
+			dest=$stage/lib/modules/disk/$n-$(basename "${m%.xz}")
+			case $m in
+			*.xz) xz -dc "$m" >"$dest" ;;
+			*) cp "$m" "$dest" ;;
+			esac
+			n=$((n + 1))
+		done
+		;;
 	+*)
 		prog=${spec#+}
 		for f in "$prog" $(ldd "$prog" | grep -o '/[^ ]*'); do

@@ -142,6 +142,17 @@ kernel_make() {
 	fi
 }
 
+# The root whose lib/modules/RELEASE holds a kernel's modules (for
+# modprobe -d): this machine's for Debian 12's kernels, newest.sh's copy for
+# the newest; nothing for the debug kernel, which has no modules.
+kernel_modroot() {
+	case $1 in
+	debug) ;;
+	newest) echo "$CACHE/newest/$(newest_release)/modules" ;;
+	*) echo / ;;
+	esac
+}
+
 debug_kernel_dir() {
 	cat "$CACHE/debug-kernel.current" 2>/dev/null
 }

@@ -44,6 +44,9 @@ huge-pfn-mkwrite-silent|huge.c|s/\tmmapdemo_huge_note_written\(vmf->pgoff, 1\);\
 huge-report-leaves-mapped|huge.c|s/\t\t\tunmap_mapping_pages\(mapping, start, next - start,\n\t+    false\);\n/\t\t\t;\n/|./notify_test -r notify_huge.other_mapping|a report on the huge device that leaves the entries writable
 mkwrite-no-mtime|file_mmap.c|s/\tfile_update_time\(vmf->vma->vm_file\);\n//|./notify_test -r notify.store_updates_mtime|a store through a mapping that leaves the file's mtime
 report-failure-loses|notify.c|s/\t\tops->restore\(&r\);\n//|debug:./fault_inject_test -r inject.written_report|a report the user never got, lost
+eager-no-split|eager.c|s/\t\tsplit_page\(page, MMAPDEMO_EAGER_CHUNK_ORDER\);\n//|./eager_test -r eager.insert.populated_by_mmap|a multi-page allocation mapped page by page without split_page()
+eager-offset-ignored|eager.c|s/&mmapdemo_eager_pages\[desc->pgoff\]/mmapdemo_eager_pages/|./eager_test -r eager.insert.same_region_both_nodes|the insert node ignores the mmap() offset
+insert-marked-io|eager.c|s/vma_desc_set_flags\(desc, VMA_DONTEXPAND_BIT\);/vma_desc_set_flags(desc, VMA_DONTEXPAND_BIT, VMA_IO_BIT);/|./pin_test -r pin.insert_shared.vm_writev|pages mapped with the remap flags' VM_IO: no GUP
 LIST
 }
 

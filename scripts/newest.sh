@@ -11,7 +11,9 @@
 #                            installed in it, so the module is built with
 #                            Debian's own kbuild and compiler for that
 #                            kernel (their binaries need trixie's glibc)
-#   $CACHE/newest/RELEASE/   vmlinuz, from Debian's image package
+#   $CACHE/newest/RELEASE/   vmlinuz, from Debian's image package, and in
+#                            modules/ the virtio modules the guest needs
+#                            for its test disk (with their modules.dep)
 #   $CACHE/newest/current    "RELEASE VERSION" of the newest kernel
 #
 # plus its linux-source tarball in $CACHE/newest/RELEASE/, which lib.sh's
@@ -88,7 +90,8 @@ ver=$(newest_root_run apt-cache show "linux-image-$rel" |
 	awk '/^Version:/ { print $2; exit }')
 series=$(echo "$rel" | cut -d. -f1,2)
 [ "$(cat "$dir/current" 2>/dev/null)" = "$rel $ver" ] &&
-	[ -f "$dir/$rel/vmlinuz" ] && [ -f "$dir/$rel/.source" ] && exit 0
+	[ -f "$dir/$rel/vmlinuz" ] && [ -f "$dir/$rel/.source" ] &&
+	[ -f "$dir/$rel/modules/lib/modules/$rel/modules.dep" ] && exit 0
 
 note "fetching Linux $rel ($ver): headers and toolchain, image, source"
 newest_root_run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
@@ -102,13 +105,14 @@ newest_root_run sh -ec 'cd /tmp && rm -f sparse_*.deb && apt-get download -qq sp
 
 rm -rf "${dir:?}/$rel"
 mkdir -p "$dir/$rel/debs"
-# The image is a small package that depends on the one holding vmlinuz
-# (linux-binary-* since 7.0); download both, and the source of the same
-# version.
+# The image is a small package that depends on the ones holding vmlinuz
+# and the modules (linux-binary-* and linux-modules-* since 7.0); download
+# them, and the source of the same version.
 pkgs="linux-image-$rel"
 dep=$(newest_root_run apt-cache show "linux-image-$rel=$ver" |
-	sed -n 's/^Depends: //p' | tr ',' '\n' | grep -o 'linux-binary-[^ ]*' | head -n 1) || true
-[ -z "$dep" ] || pkgs="$pkgs $dep"
+	sed -n 's/^Depends: //p' | tr ',' '\n' |
+	grep -o 'linux-\(binary\|modules\)-[^ ]*' | sort -u | tr '\n' ' ') || true
+pkgs="$pkgs $dep"
 newest_root_run sh -c "cd /tmp && rm -f ./*.deb && apt-get download -qq $pkgs \
 	linux-source-$series=$ver" >>"$dir/apt.log" 2>&1 ||
 	fail "cannot download $pkgs linux-source-$series: see $dir/apt.log"
@@ -119,6 +123,17 @@ done
 img=$(find "$dir/$rel/x" -name "vmlinuz*" -type f | head -n 1)
 [ -n "$img" ] || fail "no vmlinuz in $pkgs"
 mv "$img" "$dir/$rel/vmlinuz"
+# The test disk's driver (pin_test's O_DIRECT): virtio_blk and what it
+# needs, as modules in Debian's image; initramfs.sh picks them by modprobe.
+mods=$(find "$dir/$rel/x" -type d -path "*/modules/$rel" | head -n 1)
+[ -n "$mods" ] || fail "no modules in $pkgs"
+kmods=$dir/$rel/modules/lib/modules/$rel
+mkdir -p "$kmods/kernel/drivers/block"
+cp -a "$mods/kernel/drivers/virtio" "$kmods/kernel/drivers/"
+cp -a "$mods"/kernel/drivers/block/virtio_blk.ko* "$kmods/kernel/drivers/block/"
+# What is built in (virtio_pci) is listed beside the headers.
+cp -a "$root/lib/modules/$rel"/modules.builtin* "$kmods/"
+depmod -b "$dir/$rel/modules" "$rel" || fail "depmod for $rel failed"
 mv "$dir/$rel/x/usr/src/linux-source-$series.tar.xz" "$dir/$rel/" ||
 	fail "no linux-source-$series.tar.xz"
 rm -rf "$dir/$rel/x" "$dir/$rel/debs"

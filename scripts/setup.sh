@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what mmapdemo needs on Debian 12, idempotently: QEMU, a static
-# busybox for the guest, Debian's 6.1 and newest 6.12 kernels with headers,
+# busybox for the guest, liburing for the pinning tests, Debian's 6.1 and newest 6.12 kernels with headers,
 # linux-source-6.12, the debug kernel's build dependencies and the linters;
 # then newest.sh fetches the newest kernel Debian ships (7.x) with its
 # headers, toolchain and source, into the cache.  Prints little when all is
@@ -19,7 +19,8 @@ newest_612() {
 want="qemu-system-x86 busybox-static cpio kmod xz-utils gcc make libc6-dev
 	linux-image-amd64 linux-headers-amd64 linux-source-6.12
 	flex bison bc libelf-dev libssl-dev dwarves sparse perl python3
-	dkms rsync shellcheck clang-format cppcheck debootstrap trace-cmd"
+	dkms rsync shellcheck clang-format cppcheck debootstrap trace-cmd
+	liburing-dev"
 
 installed() {
 	dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | grep -q '^ii'

@@ -8,7 +8,8 @@
 #         [-a APPEND] [-I] [-x]
 #
 # OUTDIR gets console.log (the kernel's console, ttyS0) and output.log (what
-# /run.sh printed, ttyS1).  -I: interactive, the console on this terminal.
+# /run.sh printed, ttyS1).  The guest has a 64 MiB raw virtio disk,
+# /dev/vda, for O_DIRECT (pin_test); OUTDIR/disk.img is made afresh.  -I: interactive, the console on this terminal.
 # -x: count time in instructions (-icount) for repeatable benchmarks.
 # Exit: the guest's status; 124 on timeout; 125 if the guest stopped without
 # one (a panic); 1 if the kernel log reports a problem (klog-check.sh).
@@ -44,8 +45,11 @@ cmdline="console=ttyS0,115200 panic=-1 oops=panic panic_on_warn=1"
 cmdline+=" softlockup_panic=1 slub_debug=FZPU init_on_free=1 page_poison=1"
 cmdline+=" kfence.sample_interval=10 mitigations=off $append"
 
+rm -f "$outdir/disk.img"
+truncate -s 64M "$outdir/disk.img"
 args=(-machine pc -cpu max -smp "$cpus" -m "$mem" -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
+	-drive "file=$outdir/disk.img,format=raw,if=virtio"
 	-device "isa-debug-exit,iobase=0xf4,iosize=0x04" -display none)
 if [ -n "$icount" ]; then
 	args+=(-accel tcg -icount "shift=0,sleep=off")

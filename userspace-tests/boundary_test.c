@@ -281,7 +281,8 @@ TEST(pinned)
 	} kinds[] = {
 		{ MD_PATH, MAP_SHARED },      { MD_PATH, MAP_PRIVATE },
 		{ MD_ANON_PATH, MAP_SHARED }, { MD_ANON_PATH, MAP_PRIVATE },
-		{ MD_HUGE_PATH, MAP_SHARED },
+		{ MD_HUGE_PATH, MAP_SHARED },   { MD_INSERT_PATH, MAP_SHARED },
+		{ MD_INSERT_PATH, MAP_PRIVATE }, { MD_REMAP_PATH, MAP_SHARED },
 	};
 
 	if (access("/sys/module/mmapdemo", F_OK))

@@ -12,6 +12,10 @@
  *   mmapdemo-anon-private  /dev/mmapdemo-anon MAP_PRIVATE zero-private
  *   mmapdemo-huge          /dev/mmapdemo-huge MAP_SHARED  memfd-shared
  *                          (rows only where the node exists)
+ *   mmapdemo-insert        /dev/mmapdemo-insert MAP_SHARED: mapped whole
+ *                          by mmap() (vm_insert_pages())  memfd-shared+pop
+ *   mmapdemo-remap         /dev/mmapdemo-remap MAP_SHARED (remap_pfn_range())
+ *                                                      memfd-shared+pop
  *   memfd-shared/-private  a memfd prefilled by write(2): its pages exist,
  *                          as the driver's buffer pages do
  *   memfd-thp-shared       the same, written while shmem_enabled is
@@ -25,7 +29,8 @@
  *   zero-private           /dev/zero MAP_PRIVATE, THP "never"
  *                                                      anon-private-thp-off
  *   X+pop                  X mapped with MAP_POPULATE: the timed region is
- *                          mmap() and the touch (write workload only);
+ *                          mmap() and the touch (write workload only; the
+ *                          same for mmapdemo-insert and -remap);
  *                          compared to its baseline's +pop row (a
  *                          baseline's to its own plain row)
  *
@@ -43,6 +48,9 @@
  *   report    MMAPDEMO_IOC_WRITTEN over the range, written all over (the
  *             devices that report writes only: no baseline)
  *   munmap    munmap() of a range written all over
+ *   mmap      mmap() alone (the mapcost section: next to write, it shows
+ *             what mmap() costs against what first touch costs, for
+ *             the eager nodes and MAP_POPULATE against the fault handlers)
  *   fork      fork() of a process whose private range is written all over
  *   cow       the fork child's stores to that range (copy-on-write)
  *   t1        one thread writes the range (the two-thread reference)
@@ -97,6 +105,8 @@ enum tkind {
 	K_DEV,
 	K_DEVANON,
 	K_HUGE,
+	K_INSERT,
+	K_REMAP,
 	K_MEMFD,
 	K_MEMFD_THP,
 	K_ANON,
@@ -121,6 +131,8 @@ static const struct target targets[] = {
 	{ "mmapdemo-anon-shared", "zero-shared", K_DEVANON, true, false, THP_ANY },
 	{ "mmapdemo-anon-private", "zero-private", K_DEVANON, false, false, THP_ANY },
 	{ "mmapdemo-huge", "memfd-shared", K_HUGE, true, false, THP_ANY },
+	{ "mmapdemo-insert", "memfd-shared+pop", K_INSERT, true, false, THP_ANY },
+	{ "mmapdemo-remap", "memfd-shared+pop", K_REMAP, true, false, THP_ANY },
 	{ "memfd-shared", NULL, K_MEMFD, true, false, THP_ANY },
 	{ "memfd-private", NULL, K_MEMFD, false, false, THP_ANY },
 	{ "memfd-thp-shared", "memfd-shared", K_MEMFD_THP, true, false, THP_ANY },
@@ -172,10 +184,23 @@ static const char *const thread_targets[] = {
 };
 /* clang-format on */
 
+/*
+ * The mapcost section: the eager nodes, and the fault-served nodes with and
+ * without MAP_POPULATE, with the memfd for the kernel's own cost.
+ */
+/* clang-format off */
+static const char *const mapcost_targets[] = {
+	"mmapdemo-insert", "mmapdemo-remap", "mmapdemo-huge",
+	"mmapdemo-huge+pop", "mmapdemo-shared", "mmapdemo-shared+pop",
+	"mmapdemo-anon-shared", "mmapdemo-anon-shared+pop", "memfd-shared",
+	"memfd-shared+pop",
+};
+/* clang-format on */
+
 /* clang-format off */
 enum work {
 	W_READ, W_WRITE, W_RAND, W_RETOUCH, W_REWRITE, W_REARM, W_REPORT,
-	W_MUNMAP, W_FORK, W_COW, W_T1, W_T2D, W_T2I, W_T2M, NR_WORK
+	W_MUNMAP, W_FORK, W_COW, W_T1, W_T2D, W_T2I, W_T2M, W_MMAP, NR_WORK
 };
 /* clang-format on */
 
@@ -183,7 +208,7 @@ enum work {
 static const char *const work_names[] = {
 	"read", "write", "rand", "retouch", "rewrite", "rearm", "report",
 	"munmap", "fork", "cow", "t1", "t2-disjoint", "t2-interleave",
-	"t2-mmaploop",
+	"t2-mmaploop", "mmap",
 };
 /* clang-format on */
 
@@ -221,7 +246,8 @@ static size_t main_size = 16 * MIB;
 static size_t scale_sizes[MAX_SIZES] = { 1 * MIB, 16 * MIB, 64 * MIB,
 					 256 * MIB };
 static int nr_scale_sizes = 4;
-static bool do_main = true, do_scale = true, do_threads, do_warm;
+static size_t mapcost_sizes[] = { 1 * MIB, 16 * MIB, 256 * MIB };
+static bool do_main = true, do_scale = true, do_threads, do_warm, do_mapcost;
 static const char *only_works; /* -k: the workloads to run, or NULL */
 static const char *label = "run";
 
@@ -234,13 +260,16 @@ static char thp_now[32];
 /* The files the targets map, for the current size. */
 static struct {
 	size_t size;
-	int dev, devanon, huge, memfd, memfd_thp, zero;
+	int dev, devanon, huge, insert, remap, memfd, memfd_thp, zero;
 	bool large_folios; /* the module's large_folios parameter */
 	size_t huge_size; /* fixed by the module's huge_size parameter */
+	size_t eager_size; /* and the eager nodes' by eager_size */
 	uint32_t *perm;
 } env = { .dev = -1,
 	  .devanon = -1,
 	  .huge = -1,
+	  .insert = -1,
+	  .remap = -1,
 	  .memfd = -1,
 	  .memfd_thp = -1,
 	  .zero = -1 };
@@ -305,6 +334,10 @@ static bool available(const struct target *t)
 		return env.devanon >= 0;
 	case K_HUGE:
 		return env.huge >= 0 && env.huge_size >= env.size;
+	case K_INSERT:
+		return env.insert >= 0 && env.eager_size >= env.size;
+	case K_REMAP:
+		return env.remap >= 0 && env.eager_size >= env.size;
 	default:
 		return true;
 	}
@@ -319,6 +352,10 @@ static int info_fd(const struct target *t)
 		return env.devanon;
 	case K_HUGE:
 		return env.huge;
+	case K_INSERT:
+		return env.insert;
+	case K_REMAP:
+		return env.remap;
 	default:
 		return -1;
 	}
@@ -327,7 +364,14 @@ static int info_fd(const struct target *t)
 /* One of mmapdemo's devices, which its counters cover. */
 static bool ours(const struct target *t)
 {
-	return t->kind == K_DEV || t->kind == K_DEVANON || t->kind == K_HUGE;
+	return t->kind == K_DEV || t->kind == K_DEVANON || t->kind == K_HUGE ||
+	       t->kind == K_INSERT || t->kind == K_REMAP;
+}
+
+/* Mapped whole by mmap() itself, as MAP_POPULATE does. */
+static bool eager(const struct target *t)
+{
+	return t->populate || t->kind == K_INSERT || t->kind == K_REMAP;
 }
 
 static void drv_info(const struct target *t, struct mmapdemo_info *info)
@@ -388,6 +432,8 @@ static void env_setup(size_t size)
 		env.dev = open("/dev/mmapdemo", O_RDWR | O_CLOEXEC);
 		env.devanon = open("/dev/mmapdemo-anon", O_RDWR | O_CLOEXEC);
 		env.huge = open("/dev/mmapdemo-huge", O_RDWR | O_CLOEXEC);
+		env.insert = open("/dev/mmapdemo-insert", O_RDWR | O_CLOEXEC);
+		env.remap = open("/dev/mmapdemo-remap", O_RDWR | O_CLOEXEC);
 		env.zero = open("/dev/zero", O_RDWR | O_CLOEXEC);
 		if (env.zero < 0)
 			die("/dev/zero");
@@ -417,6 +463,16 @@ static void env_setup(size_t size)
 		if (env.huge_size < size)
 			printf("# /dev/mmapdemo-huge has %zu MiB: no huge rows at %zu MiB (load with huge_size=)\n",
 			       env.huge_size / MIB, size / MIB);
+	}
+
+	if (env.insert >= 0) {
+		struct mmapdemo_info info;
+
+		if (!ioctl(env.insert, MMAPDEMO_IOC_GET_INFO, &info))
+			env.eager_size = info.size;
+		if (env.eager_size < size)
+			printf("# /dev/mmapdemo-insert has %zu MiB: no eager rows at %zu MiB (load with eager_size=)\n",
+			       env.eager_size / MIB, size / MIB);
 	}
 
 	chunk = malloc(MIB);
@@ -483,6 +539,12 @@ static void map_target(const struct target *t, char *at, size_t size)
 		break;
 	case K_HUGE:
 		fd = env.huge;
+		break;
+	case K_INSERT:
+		fd = env.insert;
+		break;
+	case K_REMAP:
+		fd = env.remap;
 		break;
 	case K_MEMFD:
 		fd = env.memfd;
@@ -792,9 +854,14 @@ static void run_case(const struct target *t, enum work w, struct sample *s,
 	thp_for(t);
 	p = reserve_pmd(size);
 	switch (w) {
+	case W_MMAP:
+		probe_begin(&pr, t);
+		map_target(t, p, size);
+		probe_end(&pr, s);
+		break;
 	case W_READ:
 	case W_WRITE:
-		if (t->populate) {
+		if (eager(t)) {
 			probe_begin(&pr, t);
 			map_target(t, p, size);
 		} else {
@@ -942,7 +1009,7 @@ static bool applies(const struct target *t, enum work w)
 	if (!available(t))
 		return false;
 	/* MAP_POPULATE does the same work whatever the touch: writes only. */
-	if (t->populate && w != W_WRITE)
+	if (eager(t) && w != W_WRITE && w != W_MMAP)
 		return false;
 	if ((w == W_FORK || w == W_COW) && t->shared)
 		return false;
@@ -1059,6 +1126,22 @@ static void run_scale(void)
 			run_work("scale", W_READ, list, nr, scale_reps, false);
 		if (work_selected(W_WRITE))
 			run_work("scale", W_WRITE, list, nr, scale_reps, false);
+	}
+}
+
+/* mmap() and first touch, 1 to 256 MiB: what an eager mapping costs. */
+static void run_mapcost(void)
+{
+	const struct target *list[NR_TARGETS];
+	size_t i;
+	int nr;
+
+	for (i = 0; i < ARRAY_SIZE(mapcost_sizes); i++) {
+		env_setup(mapcost_sizes[i]);
+		nr = select_targets(mapcost_targets, ARRAY_SIZE(mapcost_targets),
+				    W_MMAP, list);
+		run_work("mapcost", W_MMAP, list, nr, scale_reps, false);
+		run_work("mapcost", W_WRITE, list, nr, scale_reps, false);
 	}
 }
 
@@ -1609,7 +1692,7 @@ static void usage(int rc)
 	       "  -s, --size MiB      size of each case (default 16)\n"
 	       "  -S, --scale LIST    sizes of the scaling check, MiB (default 1,16,64,256)\n"
 	       "  -R, --scale-reps N  passes per size in the scaling check (default 2)\n"
-	       "  -o, --only LIST     sections: main, scale, threads (default main,scale)\n"
+	       "  -o, --only LIST     sections: main, scale, threads, mapcost (default main,scale)\n"
 	       "  -k, --workloads LIST  only these workloads (read, write, rand, retouch,\n"
 	       "                      munmap, cow, t1, t2-disjoint, ...; default all)\n"
 	       "  -q, --quick         -r 2 -w 1 -s 4 -S 1,4,16 -R 2\n"
@@ -1636,6 +1719,7 @@ static void parse_only(const char *arg)
 	do_main = strstr(arg, "main");
 	do_scale = strstr(arg, "scale");
 	do_threads = strstr(arg, "threads");
+	do_mapcost = strstr(arg, "mapcost");
 }
 
 int main(int argc, char **argv)
@@ -1729,6 +1813,8 @@ int main(int argc, char **argv)
 		run_scale();
 	if (do_threads)
 		run_thread_cases();
+	if (do_mapcost)
+		run_mapcost();
 	thp_restore();
 
 	summarize();

@@ -44,6 +44,8 @@
 #define MD_PATH "/dev/mmapdemo"
 #define MD_ANON_PATH "/dev/mmapdemo-anon"
 #define MD_HUGE_PATH "/dev/mmapdemo-huge"
+#define MD_INSERT_PATH "/dev/mmapdemo-insert"
+#define MD_REMAP_PATH "/dev/mmapdemo-remap"
 
 static inline size_t page_size(void)
 {

@@ -72,6 +72,15 @@ TEST_F(unload, nothing_left)
 	ASSERT_EQ(0, md_info(hfd, &info));
 	EXPECT_EQ(0ULL, info.nr_mappings);
 	close(hfd);
+	for (int i = 0; i < 2; i++) {
+		int efd = open(i ? MD_REMAP_PATH : MD_INSERT_PATH,
+			       O_RDONLY | O_CLOEXEC);
+
+		ASSERT_LE(0, efd);
+		ASSERT_EQ(0, md_info(efd, &info));
+		EXPECT_EQ(0ULL, info.nr_mappings);
+		close(efd);
+	}
 	ASSERT_EQ(0, md_info(afd, &info));
 	EXPECT_EQ(0ULL, info.nr_mappings);
 	EXPECT_EQ(0ULL, info.nr_pages);
@@ -203,6 +212,7 @@ TEST_F(unload, bad_parameters_refused)
 		"mode=0999", /* not octal */
 		"mode=01777", /* more than permission bits */
 		"size=-1",
+		"eager_size=1048576", /* not a multiple of 2 MiB */
 	};
 	char params[160];
 
