@@ -187,7 +187,6 @@ struct vm_area_desc {
 #define VMA_PFNMAP_BIT VM_PFNMAP
 #define VMA_DONTEXPAND_BIT VM_DONTEXPAND
 #define VMA_DONTDUMP_BIT VM_DONTDUMP
-#define VMA_MIXEDMAP_BIT VM_MIXEDMAP
 
 #define vma_desc_test(desc, bit) (!!((desc)->vm_flags & (bit)))
 #define __vma_desc_or(a, b, c, ...) ((a) | (b) | (c))

@@ -252,6 +252,10 @@ void mmapdemo_stats_init(void)
 			    &mmapdemo_anon_dev, &mmapdemo_stats_fops);
 	debugfs_create_file("mmapdemo-huge", 0400, mmapdemo_debugfs,
 			    &mmapdemo_huge_dev, &mmapdemo_stats_fops);
+	debugfs_create_file("mmapdemo-insert", 0400, mmapdemo_debugfs,
+			    &mmapdemo_insert_dev, &mmapdemo_stats_fops);
+	debugfs_create_file("mmapdemo-remap", 0400, mmapdemo_debugfs,
+			    &mmapdemo_remap_dev, &mmapdemo_stats_fops);
 }
 
 void mmapdemo_stats_exit(void)

@@ -219,6 +219,19 @@ FIXTURE_VARIANT_ADD(remote, anon_private_rdonly)
 	.dev = MD_ANON_PATH, .ref = "/dev/zero",
 	.prot = PROT_READ, .type = MAP_PRIVATE,
 };
+
+/* vm_insert_pages(): pages, which GUP reaches as a memfd's */
+FIXTURE_VARIANT_ADD(remote, insert_shared)
+{
+	.dev = MD_INSERT_PATH, .ref = NULL,
+	.prot = PROT_READ | PROT_WRITE, .type = MAP_SHARED,
+};
+
+FIXTURE_VARIANT_ADD(remote, insert_private)
+{
+	.dev = MD_INSERT_PATH, .ref = NULL,
+	.prot = PROT_READ | PROT_WRITE, .type = MAP_PRIVATE,
+};
 /* clang-format on */
 
 FIXTURE_SETUP(remote)
@@ -262,18 +275,22 @@ TEST_F(remote, same_as_reference)
 }
 
 /* Page frames: no way in without vm_ops->access(). */
-TEST(huge_unreachable)
+TEST(pfnmap_unreachable)
 {
-	struct outcome h;
+	const char *paths[] = { MD_HUGE_PATH, MD_REMAP_PATH };
 
-	if (access(MD_HUGE_PATH, F_OK))
-		SKIP(return, "no %s", MD_HUGE_PATH);
-	h = try_side(MD_HUGE_PATH, PROT_READ | PROT_WRITE, MAP_SHARED);
-	ASSERT_LE(0, h.child_sees);
-	EXPECT_EQ(-EIO, h.poke);
-	EXPECT_EQ(-EIO, h.mem);
-	EXPECT_EQ(-EFAULT, h.writev);
-	EXPECT_EQ(-EFAULT, h.readv);
+	for (int i = 0; i < 2; i++) {
+		struct outcome h;
+
+		if (access(paths[i], F_OK))
+			SKIP(return, "no %s", paths[i]);
+		h = try_side(paths[i], PROT_READ | PROT_WRITE, MAP_SHARED);
+		ASSERT_LE(0, h.child_sees) TH_LOG("%s", paths[i]);
+		EXPECT_EQ(-EIO, h.poke) TH_LOG("%s", paths[i]);
+		EXPECT_EQ(-EIO, h.mem) TH_LOG("%s", paths[i]);
+		EXPECT_EQ(-EFAULT, h.writev) TH_LOG("%s", paths[i]);
+		EXPECT_EQ(-EFAULT, h.readv) TH_LOG("%s", paths[i]);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -27,16 +27,19 @@ static const char *const fields[] = {
 	"large_fallbacks",
 };
 
+#define NR_NODES 5
+
 FIXTURE(stats)
 {
-	int fd[3];
+	int fd[NR_NODES];
 };
 
 FIXTURE_SETUP(stats)
 {
-	const char *paths[] = { MD_PATH, MD_ANON_PATH, MD_HUGE_PATH };
+	const char *paths[] = { MD_PATH, MD_ANON_PATH, MD_HUGE_PATH,
+				MD_INSERT_PATH, MD_REMAP_PATH };
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < NR_NODES; i++) {
 		self->fd[i] = open(paths[i], O_RDONLY | O_CLOEXEC);
 		if (self->fd[i] < 0 && errno == ENOENT)
 			SKIP(return, "%s: no such device", paths[i]);
@@ -46,18 +49,19 @@ FIXTURE_SETUP(stats)
 
 FIXTURE_TEARDOWN(stats)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NR_NODES; i++)
 		close(self->fd[i]);
 }
 
 /* Each node's debugfs file says what its ioctl says, field by field. */
 TEST_F(stats, debugfs_ioctl_agree)
 {
-	const char *names[] = { "mmapdemo", "mmapdemo-anon", "mmapdemo-huge" };
+	const char *names[] = { "mmapdemo", "mmapdemo-anon", "mmapdemo-huge",
+				"mmapdemo-insert", "mmapdemo-remap" };
 
 	if (access("/sys/kernel/debug/mmapdemo", F_OK))
 		SKIP(return, "no debugfs");
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < NR_NODES; i++) {
 		struct mmapdemo_info info;
 		__u64 val[sizeof(info) / sizeof(__u64)];
 		char path[128], *dbg;
