@@ -11,6 +11,7 @@
 #define MMAPDEMO_COMPAT_H
 
 #include <linux/anon_inodes.h>
+#include <linux/build_bug.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/huge_mm.h>
@@ -187,11 +188,14 @@ struct vm_area_desc {
 #define VMA_PFNMAP_BIT VM_PFNMAP
 #define VMA_DONTEXPAND_BIT VM_DONTEXPAND
 #define VMA_DONTDUMP_BIT VM_DONTDUMP
+#define VMA_IO_BIT VM_IO
 
 #define vma_desc_test(desc, bit) (!!((desc)->vm_flags & (bit)))
-#define __vma_desc_or(a, b, c, ...) ((a) | (b) | (c))
+/* Up to four flags: a fifth fails the build rather than go missing. */
+#define __vma_desc_or(a, b, c, d, e, ...) \
+	((a) | (b) | (c) | (d) | BUILD_BUG_ON_ZERO(e))
 #define vma_desc_set_flags(desc, ...) \
-	((desc)->vm_flags |= __vma_desc_or(__VA_ARGS__, 0, 0))
+	((desc)->vm_flags |= __vma_desc_or(__VA_ARGS__, 0, 0, 0, 0))
 
 /*
  * /dev/zero made a shared object for VM_SHARED mappings only until 7.x:

@@ -53,10 +53,18 @@ static bool mmapdemo_eager_fits(pgoff_t pgoff, unsigned long nr)
 
 /* /dev/mmapdemo-insert */
 
+/*
+ * A new VMA from an mmap(), its pages in (7.x calls this after the core
+ * inserted them; compat.h does too).  Should the insertion fail, 7.x
+ * unmaps the VMA, which calls ->close() though ->mapped() never ran: the
+ * mark in vm_private_data, which forks and splits copy, says which VMAs
+ * were counted.
+ */
 static int mmapdemo_insert_vma_mapped(unsigned long start, unsigned long end,
 				      pgoff_t pgoff, const struct file *file,
 				      void **vm_private_data)
 {
+	*vm_private_data = &mmapdemo_insert_dev;
 	atomic_long_inc(&mmapdemo_insert_dev.nr_mappings);
 	return 0;
 }
@@ -68,7 +76,8 @@ static void mmapdemo_insert_vma_open(struct vm_area_struct *vma)
 
 static void mmapdemo_insert_vma_close(struct vm_area_struct *vma)
 {
-	mmapdemo_vma_closed(&mmapdemo_insert_dev, vma);
+	if (vma->vm_private_data)
+		mmapdemo_vma_closed(&mmapdemo_insert_dev, vma);
 }
 
 /* No ->fault: every page is mapped by the time mmap() returns. */

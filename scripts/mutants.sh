@@ -47,6 +47,7 @@ report-failure-loses|notify.c|s/\t\tops->restore\(&r\);\n//|debug:./fault_inject
 eager-no-split|eager.c|s/\t\tsplit_page\(page, MMAPDEMO_EAGER_CHUNK_ORDER\);\n//|./eager_test -r eager.insert.populated_by_mmap|a multi-page allocation mapped page by page without split_page()
 eager-offset-ignored|eager.c|s/&mmapdemo_eager_pages\[desc->pgoff\]/mmapdemo_eager_pages/|./eager_test -r eager.insert.same_region_both_nodes|the insert node ignores the mmap() offset
 insert-marked-io|eager.c|s/vma_desc_set_flags\(desc, VMA_DONTEXPAND_BIT\);/vma_desc_set_flags(desc, VMA_DONTEXPAND_BIT, VMA_IO_BIT);/|./pin_test -r pin.insert_shared.vm_writev|pages mapped with the remap flags' VM_IO: no GUP
+insert-close-uncounted|eager.c|s/\tif \(vma->vm_private_data\)\n\t\tmmapdemo_vma_closed/\tmmapdemo_vma_closed/|debug:./fault_inject_test -r inject.insert_mmap|a VMA whose insertion failed, uncounted at ->close()
 LIST
 }
 

@@ -106,6 +106,8 @@ TEST_F(eager, same_region_both_nodes)
 	unsigned char *p, *q, *r;
 	int ofd;
 
+	if (len < (2UL << 20) + 2 * self->ps)
+		SKIP(return, "needs more than one 2 MiB chunk (eager_size)");
 	ofd = open(other(variant->path), O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, ofd);
 	p = map(self->fd, len, MAP_SHARED, 0);
@@ -183,7 +185,7 @@ TEST_F(eager, beyond_region_enxio)
  */
 TEST_F(eager, private_copy_on_write)
 {
-	unsigned char *s, *p;
+	unsigned char *s, *p, b;
 
 	s = map(self->fd, self->ps, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, s);
@@ -208,8 +210,9 @@ TEST_F(eager, private_copy_on_write)
 	EXPECT_EQ('r', p[0]);
 	p[0] = 'c';
 	EXPECT_EQ('r', s[0]);
-	s[1] = 'x'; /* the copy no longer sees the region */
-	EXPECT_EQ(0, p[1]);
+	b = p[1];
+	s[1] = b ^ 0xff; /* the copy no longer sees the region */
+	EXPECT_EQ(b, p[1]);
 	EXPECT_EQ('c', p[0]);
 	munmap(p, self->ps);
 	munmap(s, self->ps);

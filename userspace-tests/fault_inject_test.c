@@ -331,4 +331,89 @@ TEST_F(inject, written_report)
 	ASSERT_EQ(0, setup_fault_type("fail_usercopy", "1", "1"));
 }
 
+/* The kernel's own text, from /proc/kallsyms, as decimal strings. */
+static int kernel_text(char *start, char *end, size_t len)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	unsigned long addr, lo = 0, hi = 0;
+	char type, name[128];
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%lx %c %127s%*[^\n]", &addr, &type, name) == 3) {
+		if (!strcmp(name, "_stext"))
+			lo = addr;
+		else if (!strcmp(name, "_etext"))
+			hi = addr;
+	}
+	fclose(f);
+	if (!lo || hi <= lo)
+		return -1;
+	snprintf(start, len, "%lu", lo);
+	snprintf(end, len, "%lu", hi);
+	return 0;
+}
+
+/*
+ * /dev/mmapdemo-insert: from 7.2 the core inserts the pages after
+ * ->mmap_prepare() returned, so what can fail there is the core's own
+ * allocations (the VMA, the page tables): the stack filter takes in the
+ * whole kernel.  Each failure is ENOMEM (EFAULT for a page table above
+ * the PTEs, as the core has it), and leaves the node's count of
+ * mappings as it was (7.x unmaps the VMA with ->close(), though
+ * ->mapped() never ran).  A fresh 1 GiB range needs new page tables.
+ * With the whole kernel filtered in, arming and reading fail-nth must not
+ * allocate: through an fd opened before.
+ */
+TEST_F(inject, insert_mmap)
+{
+	size_t len = 2UL << 20, range = 1UL << 30;
+	struct mmapdemo_info a, b;
+	char start[32], end[32], nth[16];
+	int fd, nfd, n, failed = 0;
+
+	fd = open(MD_INSERT_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	nfd = open(fail_nth_path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, nfd);
+	ASSERT_EQ(0, kernel_text(start, end, sizeof(start)));
+	ASSERT_EQ(0, setup_fault_type("failslab", start, end));
+	ASSERT_EQ(0, setup_fault_type("fail_page_alloc", start, end));
+	ASSERT_EQ(0, md_info(fd, &a));
+	for (n = 1; n < 1000; n++) {
+		char *at = reserve(range, range), *p;
+		ssize_t got;
+		int err;
+
+		ASSERT_NE(MAP_FAILED, at);
+		snprintf(nth, sizeof(nth), "%d", n);
+		ASSERT_LT(0, pwrite(nfd, nth, strlen(nth), 0));
+		p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 fd, 0);
+		err = errno;
+		got = pread(nfd, nth, sizeof(nth) - 1, 0);
+		ASSERT_LT(0, pwrite(nfd, "0", 1, 0));
+		ASSERT_LT(0, got);
+		nth[got] = '\0';
+		if (p == MAP_FAILED) {
+			/* EFAULT: mm/memory.c: insert_pages() says so when
+			 * a table above the PTEs cannot be had. */
+			EXPECT_TRUE(err == ENOMEM || err == EFAULT)
+			TH_LOG("allocation %d: errno %d", n, err);
+			failed++;
+		} else {
+			EXPECT_EQ(0, peek(p + len - 1).sig);
+		}
+		munmap(at, range);
+		ASSERT_EQ(0, md_info(fd, &b));
+		EXPECT_EQ(a.nr_mappings, b.nr_mappings) TH_LOG("allocation %d", n);
+		if (atoi(nth) != 0)
+			break; /* fewer than n allocations: none failed */
+	}
+	TH_LOG("insert mmap: %d allocations, %d failed mmap()s", n - 1, failed);
+	EXPECT_LE(1, failed);
+	close(nfd);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

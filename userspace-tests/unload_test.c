@@ -7,6 +7,7 @@
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
@@ -201,6 +202,49 @@ TEST_F(unload, accepted_after_munmap)
 	ASSERT_EQ(0, load(params))
 	TH_LOG("loading with %s: %s", params, strerror(errno));
 	EXPECT_TRUE(loaded());
+}
+
+/*
+ * Pages outlive the module while something else holds them: vmsplice()
+ * puts the insert node's pages in a pipe (a reference on each), then the
+ * mapping and the fd go, and rmmod succeeds.  The module drops only its
+ * own reference on each page, so the pipe still reads what was stored,
+ * and the pages are freed when the pipe lets go (on the debug kernel,
+ * KASAN and page poisoning would see a page used after it was freed).
+ */
+TEST_F(unload, pages_outlive_module)
+{
+	size_t len = 16 * page_size();
+	struct iovec iov = { NULL, len };
+	char params[160];
+	unsigned char *buf;
+	int fd, p[2];
+
+	if (!getenv("MMAPDEMO_KO"))
+		SKIP(return, "MMAPDEMO_KO is not set: could not load it back");
+	current_params(params, sizeof(params));
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	fd = open(MD_INSERT_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	iov.iov_base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			    0);
+	ASSERT_NE(MAP_FAILED, iov.iov_base);
+	memset(iov.iov_base, 'k', len);
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ((ssize_t)len, vmsplice(p[1], &iov, 1, 0));
+	munmap(iov.iov_base, len);
+	close(fd);
+
+	ASSERT_EQ(0, try_unload());
+	EXPECT_FALSE(loaded());
+	EXPECT_EQ((ssize_t)len, read(p[0], buf, len));
+	EXPECT_TRUE(all_bytes(buf, len, 'k'));
+	close(p[0]);
+	close(p[1]);
+	free(buf);
+	ASSERT_EQ(0, load(params))
+	TH_LOG("loading with %s: %s", params, strerror(errno));
 }
 
 /* Bad parameters fail the load cleanly, leaving nothing behind. */
