@@ -96,12 +96,12 @@ MODULE_PARM_DESC(huge_mode,
 static unsigned long eager_size = SZ_4M;
 module_param(eager_size, ulong, 0444);
 MODULE_PARM_DESC(eager_size,
-		 "size of /dev/mmapdemo-insert and -remap, 2 MiB multiple (default 4 MiB)");
+		 "size of the eager nodes, 2 MiB multiple (default 4 MiB)");
 
 static umode_t eager_mode = 0600;
 module_param_cb(eager_mode, &mmapdemo_mode_ops, &eager_mode, 0444);
 MODULE_PARM_DESC(eager_mode,
-		 "permissions of /dev/mmapdemo-insert and -remap, octal (default 0600)");
+		 "permissions of the eager nodes, octal (default 0600)");
 
 /*
  * Everything a node needs exists before the node does; nodes are published

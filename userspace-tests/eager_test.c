@@ -25,6 +25,7 @@ FIXTURE_VARIANT(eager)
 	bool pfnmap; /* remap_pfn_range(): page frames, not pages */
 };
 
+/* clang-format off */
 FIXTURE_VARIANT_ADD(eager, insert)
 {
 	.path = MD_INSERT_PATH,
@@ -36,6 +37,7 @@ FIXTURE_VARIANT_ADD(eager, remap)
 	.path = MD_REMAP_PATH,
 	.pfnmap = true,
 };
+/* clang-format on */
 
 FIXTURE_SETUP(eager)
 {
@@ -338,8 +340,8 @@ TEST_F(eager, hostile)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(MAP_FAILED, map(self->fd, self->ps, MAP_SHARED, 1));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(MAP_FAILED, map(self->fd, SIZE_MAX & ~(self->ps - 1),
-				  MAP_SHARED, 0));
+	EXPECT_EQ(MAP_FAILED,
+		  map(self->fd, SIZE_MAX & ~(self->ps - 1), MAP_SHARED, 0));
 	EXPECT_EQ(ENOMEM, errno);
 	EXPECT_EQ(MAP_FAILED,
 		  map(self->fd, self->ps, MAP_SHARED, -(off_t)self->ps));

@@ -388,8 +388,8 @@ TEST_F(inject, insert_mmap)
 		ASSERT_NE(MAP_FAILED, at);
 		snprintf(nth, sizeof(nth), "%d", n);
 		ASSERT_LT(0, pwrite(nfd, nth, strlen(nth), 0));
-		p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-			 fd, 0);
+		p = mmap(at, len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0);
 		err = errno;
 		got = pread(nfd, nth, sizeof(nth) - 1, 0);
 		ASSERT_LT(0, pwrite(nfd, "0", 1, 0));
@@ -406,7 +406,8 @@ TEST_F(inject, insert_mmap)
 		}
 		munmap(at, range);
 		ASSERT_EQ(0, md_info(fd, &b));
-		EXPECT_EQ(a.nr_mappings, b.nr_mappings) TH_LOG("allocation %d", n);
+		EXPECT_EQ(a.nr_mappings, b.nr_mappings)
+		TH_LOG("allocation %d", n);
 		if (atoi(nth) != 0)
 			break; /* fewer than n allocations: none failed */
 	}

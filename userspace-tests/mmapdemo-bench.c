@@ -1138,8 +1138,8 @@ static void run_mapcost(void)
 
 	for (i = 0; i < ARRAY_SIZE(mapcost_sizes); i++) {
 		env_setup(mapcost_sizes[i]);
-		nr = select_targets(mapcost_targets, ARRAY_SIZE(mapcost_targets),
-				    W_MMAP, list);
+		nr = select_targets(mapcost_targets,
+				    ARRAY_SIZE(mapcost_targets), W_MMAP, list);
 		run_work("mapcost", W_MMAP, list, nr, scale_reps, false);
 		run_work("mapcost", W_WRITE, list, nr, scale_reps, false);
 	}

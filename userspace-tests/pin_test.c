@@ -33,8 +33,16 @@
 
 /* ---- what each row maps ---- */
 
-enum row_src { SRC_FILE, SRC_MEMFD, SRC_ANON_DEV, SRC_ZERO, SRC_ANON,
-	       SRC_HUGE, SRC_INSERT, SRC_REMAP };
+enum row_src {
+	SRC_FILE,
+	SRC_MEMFD,
+	SRC_ANON_DEV,
+	SRC_ZERO,
+	SRC_ANON,
+	SRC_HUGE,
+	SRC_INSERT,
+	SRC_REMAP
+};
 
 FIXTURE(pin)
 {
@@ -51,10 +59,10 @@ FIXTURE_VARIANT(pin)
 	int type; /* MAP_SHARED or MAP_PRIVATE */
 };
 
-#define ROW(name, s, t)                   \
-	FIXTURE_VARIANT_ADD(pin, name)    \
-	{                                 \
-		.src = (s), .type = (t),  \
+#define ROW(name, s, t)                  \
+	FIXTURE_VARIANT_ADD(pin, name)   \
+	{                                \
+		.src = (s), .type = (t), \
 	}
 
 ROW(mmapdemo_shared, SRC_FILE, MAP_SHARED);
@@ -137,8 +145,14 @@ FIXTURE_TEARDOWN(pin)
 
 /* ---- what each cell must end in ---- */
 
-enum kind_col { ODIRECT_READ, ODIRECT_WRITE, VMSPLICE, URING, VM_WRITEV,
-		FORK_PINNED };
+enum kind_col {
+	ODIRECT_READ,
+	ODIRECT_WRITE,
+	VMSPLICE,
+	URING,
+	VM_WRITEV,
+	FORK_PINNED
+};
 
 #define OK 0
 #define BAD_DATA (-1) /* the call succeeded, the bytes went elsewhere */
@@ -201,7 +215,7 @@ static const char *result_name(int r)
 	return buf;
 }
 
-#define EXPECT_CELL(kind, r)                                          \
+#define EXPECT_CELL(kind, r) \
 	EXPECT_STREQ(result_name(expected(variant, kind)), result_name(r))
 
 /* ---- the cells ---- */

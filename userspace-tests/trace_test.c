@@ -230,9 +230,10 @@ static char *output_of(const char *cmd)
  * Tools that read a trace without the kernel's help (trace-cmd, perf)
  * decode each record from the event's format in tracefs: every name in a
  * format must be one they can resolve.  Record with trace-cmd, report,
- * and find the records decoded.
+ * and find the records decoded.  trace-cmd is a big program for a TCG
+ * guest on a busy host: 120 s, not the harness's 30.
  */
-TEST_F(trace, trace_cmd_decodes)
+TEST_F_TIMEOUT(trace, trace_cmd_decodes, 120)
 {
 	size_t ps = self->ps;
 	unsigned char *p;

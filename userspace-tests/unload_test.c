@@ -227,8 +227,8 @@ TEST_F(unload, pages_outlive_module)
 	ASSERT_NE(NULL, buf);
 	fd = open(MD_INSERT_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	iov.iov_base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			    0);
+	iov.iov_base =
+		mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, iov.iov_base);
 	memset(iov.iov_base, 'k', len);
 	ASSERT_EQ(0, pipe(p));
