@@ -144,5 +144,14 @@ if [ -n "${1:-}" ]; then
 		-t 120 -a "rdinit=/no-such-init"
 	expect "vm.sh keeps the logs of the failed boots" 0 \
 		test -s "$tmp/vmb/console-boot-failure-2.log"
+	# A guest that hangs booting (here: an init that only sleeps) is
+	# stopped after MMAPDEMO_BOOT_TIMEOUT, booted again, and then fails.
+	expect "vm.sh stops a guest that hangs booting, then fails" 124 \
+		env MMAPDEMO_BOOT_TIMEOUT=20 "$MMAPDEMO_TOP/scripts/vm.sh" -k "$1" \
+		-i "$tmp/crash.cpio.gz" -o "$tmp/vmh" -t 120 \
+		-a "rdinit=/bin/busybox -- sleep 1000"
+	cp "$tmp/out" "$tmp/hang.out"
+	expect "vm.sh says it stopped the hung boot" 0 \
+		grep -q 'did not start /run.sh in 20s' "$tmp/hang.out"
 fi
 exit $bad

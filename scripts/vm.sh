@@ -11,7 +11,8 @@
 # /run.sh printed, ttyS1).  The guest has a 64 MiB raw virtio disk,
 # /dev/vda, for O_DIRECT (pin_test); OUTDIR/disk.img is made afresh.  -I: interactive, the console on this terminal.
 # -x: count time in instructions (-icount) for repeatable benchmarks.
-# Exit: the guest's status; 124 on timeout; 125 if the guest stopped without
+# Exit: the guest's status; 124 on timeout (or a guest that never starts
+# /run.sh: MMAPDEMO_BOOT_TIMEOUT, 300 s); 125 if the guest stopped without
 # one (a panic); 1 if the kernel log reports a problem (klog-check.sh).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -65,13 +66,34 @@ args+=(-serial "file:$console" -serial "file:$output" -monitor none -append "$cm
 
 # A guest that dies before it starts /run.sh died booting, before any test
 # or module: under TCG a 7.x kernel's boot-time code patching (int3) now
-# and then meets the other vCPU (cross-modifying code).  Boot it again, at
+# and then meets the other vCPU (cross-modifying code).  One that has not
+# started it after $boot_timeout seconds hangs booting (seen once: a 7.3
+# guest silent after its HPET line), and is stopped.  Boot it again, at
 # most twice, keeping each failed boot's log; anything after the start of
 # /run.sh is never retried.
+boot_timeout=${MMAPDEMO_BOOT_TIMEOUT:-300}
+started() {
+	grep -q '^guest: starting /run.sh' "$console" 2>/dev/null
+}
 for attempt in 1 2 3; do
-	timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null
+	timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null &
+	qemu=$! waited=0 hung=""
+	while kill -0 "$qemu" 2>/dev/null && ! started; do
+		if [ "$waited" -ge "$boot_timeout" ]; then
+			hung=1
+			kill "$qemu"
+			break
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	wait "$qemu"
 	rc=$?
-	grep -q '^guest: starting /run.sh' "$console" && break
+	if [ -n "$hung" ]; then
+		echo "vm: the guest did not start /run.sh in ${boot_timeout}s: stopped" >&2
+		rc=124
+	fi
+	started && break
 	[ "$attempt" -lt 3 ] || break
 	mv "$console" "$outdir/console-boot-failure-$attempt.log"
 	rm -f "$output"
@@ -79,7 +101,10 @@ for attempt in 1 2 3; do
 		"booting again; its log is console-boot-failure-$attempt.log" >&2
 done
 case $rc in
-124 | 137) echo "vm: timed out after ${timeout}s" >&2; status=124 ;;
+124 | 137)
+	[ -n "$hung" ] || echo "vm: timed out after ${timeout}s" >&2
+	status=124
+	;;
 *)
 	if [ $((rc % 2)) -eq 1 ]; then
 		status=$((rc >> 1))
