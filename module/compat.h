@@ -118,6 +118,14 @@ anon_inode_create_getfile(const char *name, const struct file_operations *fops,
 	vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), write)
 #endif
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 1, 0)
+/*
+ * Zapping a driver's entries in one VMA had this name until 7.1 (6.12
+ * checked; 7.2 and 7.3 have the new one).
+ */
+#define zap_special_vma_range zap_vma_ptes
+#endif
+
 #if LINUX_VERSION_CODE < KERNEL_VERSION(7, 3, 0)
 /* 7.3 asks the VMA; before, its flags. */
 static inline bool vma_is_cow_mapping(const struct vm_area_struct *vma)

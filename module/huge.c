@@ -176,18 +176,29 @@ static vm_fault_t mmapdemo_huge_pte_fault(struct vm_fault *vmf)
 
 /*
  * The first store to a 4 KiB entry, which the fault mapped read-only:
- * record it before the core makes the entry writable (after we return, if
- * the entry is still there: a report that unmapped it meanwhile makes the
- * store fault again).
+ * record it, and make the entry writable ourselves, both under the chunk's
+ * lock, under which a report unmaps.  Left to the core (return 0), the
+ * entry is made writable after we return if pte_same() finds it unchanged,
+ * and a report and another thread's read fault in between leave one that
+ * looks the same: its stores would go unreported.  The page frame has no
+ * page lock for the core to hold across that, as ->page_mkwrite has.
  */
 static vm_fault_t mmapdemo_huge_pfn_mkwrite(struct vm_fault *vmf)
 {
+	struct vm_area_struct *vma = vmf->vma;
 	struct mmapdemo_chunk *chunk = mmapdemo_huge_chunk(vmf->pgoff);
+	/* vm_page_prot is read-only: the write-notify protection */
+	pgprot_t writable = vm_get_page_prot(vma->vm_flags);
+	vm_fault_t ret;
 
 	mutex_lock(&chunk->lock);
 	mmapdemo_huge_note_written(vmf->pgoff, 1);
+	zap_special_vma_range(vma, vmf->address, PAGE_SIZE);
+	ret = vmf_insert_pfn_prot(vma, vmf->address,
+				  mmapdemo_huge_pfn(chunk, vmf->pgoff),
+				  writable);
 	mutex_unlock(&chunk->lock);
-	return mmapdemo_mkwrite_done(&mmapdemo_huge_dev, vmf, 0, 0);
+	return mmapdemo_mkwrite_done(&mmapdemo_huge_dev, vmf, 0, ret);
 }
 
 static const struct vm_operations_struct mmapdemo_huge_vm_ops = {

@@ -78,13 +78,19 @@ vm_fault_t mmapdemo_fault_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
  * @order: 0 for a page, PMD_ORDER for a 2 MiB mapping
  * @ret: what ->page_mkwrite() or ->pfn_mkwrite() returns
  *
+ * A ->page_mkwrite() that returns VM_FAULT_NOPAGE found its page gone, and
+ * recorded nothing; a ->pfn_mkwrite() returns it having recorded the store
+ * and made the entry writable itself (mmapdemo_huge_pfn_mkwrite()).
+ *
  * Return: @ret.
  */
 vm_fault_t mmapdemo_mkwrite_done(struct mmapdemo_dev *dev, struct vm_fault *vmf,
 				 unsigned int order, vm_fault_t ret)
 {
+	bool pfn = !(vmf->vma->vm_ops->page_mkwrite);
+
 	trace_mmapdemo_fault(dev->id, vmf, ret, 1UL << order);
-	if (!(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)))
+	if (!(ret & VM_FAULT_ERROR) && (pfn || !(ret & VM_FAULT_NOPAGE)))
 		mmapdemo_count(dev, MMAPDEMO_NOTIFY, 1);
 	return ret;
 }

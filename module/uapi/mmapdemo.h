@@ -114,10 +114,7 @@ struct mmapdemo_written {
  * the device holds written pages not yet reported.
  *
  * A page may be reported once too often (a write() that copied nothing
- * into it, a call that failed after it wrote the bitmap), never missed,
- * but for one known gap on /dev/mmapdemo-huge's 4 KiB entries (a store
- * racing with a report and another thread's read fault of the same page:
- * see the tutorial).
+ * into it, a call that failed after it wrote the bitmap), never missed.
  *
  * Errors: EINVAL for a range that is not page aligned, too long, or beyond
  * the largest offset; EFAULT for an argument or a bitmap that cannot be
