@@ -241,19 +241,9 @@ TEST_F(eager, readonly_open)
 TEST_F(eager, fork_shares)
 {
 	unsigned char *p = map(self->fd, self->ps, MAP_SHARED, 0);
-	pid_t pid;
 
 	ASSERT_NE(MAP_FAILED, p);
-	p[100] = 'p';
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		if (p[100] != 'p')
-			_exit(1);
-		p[200] = 'c';
-		_exit(0);
-	}
-	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(0, fork_shares(p));
 	EXPECT_EQ('c', p[200]);
 	munmap(p, self->ps);
 }

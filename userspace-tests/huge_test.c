@@ -164,20 +164,10 @@ TEST_F(huge, sigbus_beyond_region)
 TEST_F(huge, fork_shares)
 {
 	unsigned char *p;
-	pid_t pid;
 
 	p = map(self->fd, CHUNK, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	p[100] = 'p';
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		if (p[100] != 'p')
-			_exit(1);
-		p[200] = 'c';
-		_exit(0);
-	}
-	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(0, fork_shares(p));
 	EXPECT_EQ('c', p[200]);
 	munmap(p, CHUNK);
 }

@@ -731,6 +731,28 @@ int wait_child(pid_t pid)
 }
 
 /*
+ * Store 'p' at @p[100], then fork a child that must see it there and
+ * stores 'c' at @p[200]: the child's status (0: it saw), or -1 if fork()
+ * failed.  Through a shared mapping the parent then sees the 'c'.
+ */
+int fork_shares(unsigned char *p)
+{
+	pid_t pid;
+
+	p[100] = 'p';
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (p[100] != 'p')
+			_exit(1);
+		p[200] = 'c';
+		_exit(0);
+	}
+	return wait_child(pid);
+}
+
+/*
  * Wait for @pid until CLOCK_MONOTONIC passes @deadline (now_ns()): 0 with
  * its wait status in @status; 1 if it still runs then (it is left as it
  * is); -1 with errno if waitpid() fails.  It polls, from 50 us to 10 ms.

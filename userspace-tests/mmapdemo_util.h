@@ -196,6 +196,7 @@ void turn_wait(int fd);
 int become_nobody(void);
 int open_as_nobody(const char *path, int oflags);
 int wait_child(pid_t pid);
+int fork_shares(unsigned char *p);
 int wait_child_until(pid_t pid, uint64_t deadline, int *status);
 
 /* ---- write notification (MMAPDEMO_IOC_WRITTEN) ---- */
