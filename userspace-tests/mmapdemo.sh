@@ -72,7 +72,8 @@ rc=0
 for t in file_test anon_test huge_test admit_test flags_test ops_test \
 	trace_test tour_test limits_test fault_inject_test hostile_test \
 	reliability_test folio_test boundary_test uffd_test remote_test \
-	huge_ops_test notify_test eager_test pin_test stress_test; do
+	huge_ops_test notify_test notify_watch_test eager_test pin_test \
+	stress_test; do
 	echo "# mmapdemo.sh: running $t" # tap-count.sh's mark
 	"$dir/$t" || rc=1
 done

@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #endif
 #include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <sys/resource.h>
@@ -566,6 +568,50 @@ char *slurp_fd(int fd)
 	}
 	buf[len] = '\0';
 	return buf;
+}
+
+/* The path of @name in this program's directory, in @buf; NULL if none. */
+const char *beside_me(const char *name, char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		return NULL;
+	self[n] = '\0';
+	snprintf(buf, len, "%s/%s", dirname(self), name);
+	return buf;
+}
+
+/*
+ * Start the program @name from this program's directory, with @argv, its
+ * standard output into a pipe: the child's pid, and in @out the pipe's end
+ * to read.  -1 if it could not be started.
+ */
+pid_t spawn_beside_me(const char *name, char *const argv[], int *out)
+{
+	char path[PATH_MAX + 64];
+	int pipefd[2];
+	pid_t pid;
+
+	if (!beside_me(name, path, sizeof(path)) || pipe(pipefd))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(path, argv);
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	if (pid < 0)
+		close(pipefd[0]);
+	else
+		*out = pipefd[0];
+	return pid;
 }
 
 /* The whole of a (small) file, in a buffer to free; NULL if unreadable. */

@@ -168,6 +168,7 @@ int write_str(const char *path, const char *val);
 int read_line(const char *path, char *buf, size_t len);
 char *slurp(const char *path);
 char *slurp_fd(int fd);
+const char *beside_me(const char *name, char *buf, size_t len);
 
 /* ---- time, seeds, random numbers, running long ---- */
 
@@ -196,6 +197,7 @@ void turn_wait(int fd);
 int become_nobody(void);
 int open_as_nobody(const char *path, int oflags);
 int wait_child(pid_t pid);
+pid_t spawn_beside_me(const char *name, char *const argv[], int *out);
 int fork_shares(unsigned char *p);
 int wait_child_until(pid_t pid, uint64_t deadline, int *status);
 

@@ -16,7 +16,6 @@
  * and the default fault-around window, and needs root: elsewhere it skips.
  */
 #include <limits.h>
-#include <libgen.h>
 
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
@@ -37,19 +36,6 @@ static const char *cannot_run(void)
 	return NULL;
 }
 
-/* The path of @name in this program's directory, in @buf; NULL if none. */
-static const char *beside_me(const char *name, char *buf, size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n < 0)
-		return NULL;
-	self[n] = '\0';
-	snprintf(buf, len, "%s/%s", dirname(self), name);
-	return buf;
-}
-
 /*
  * Run mmapdemo-tour, from this program's directory, with @arg (or none):
  * its standard output, in a buffer to free, and its exit status in
@@ -57,28 +43,18 @@ static const char *beside_me(const char *name, char *buf, size_t len)
  */
 static char *run_tour(const char *arg, int *status)
 {
-	char tour[PATH_MAX + 32];
-	int pipefd[2], wstatus;
+	char *argv[] = { "mmapdemo-tour", (char *)arg, NULL };
+	int fd, wstatus;
 	char *out;
 	pid_t pid;
 
-	if (!beside_me("mmapdemo-tour", tour, sizeof(tour)) || pipe(pipefd))
+	pid = spawn_beside_me("mmapdemo-tour", argv, &fd);
+	if (pid < 0)
 		return NULL;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		dup2(pipefd[1], STDOUT_FILENO);
-		close(pipefd[0]);
-		close(pipefd[1]);
-		execl(tour, "mmapdemo-tour", arg, (char *)NULL);
-		fprintf(stderr, "%s: %s\n", tour, strerror(errno));
-		_exit(127);
-	}
-	close(pipefd[1]);
-	out = pid > 0 ? slurp_fd(pipefd[0]) : NULL;
-	close(pipefd[0]);
+	out = slurp_fd(fd);
+	close(fd);
 	*status = -1;
-	if (pid < 0 || waitpid(pid, &wstatus, 0) != pid) {
+	if (waitpid(pid, &wstatus, 0) != pid) {
 		free(out);
 		return NULL;
 	}
