@@ -177,7 +177,9 @@ loader_runs_all() {
 	for t in $(awk '/^TEST_GEN_PROGS_EXTENDED/ { on = 1; $1 = $2 = "" }
 		on { more = sub(/\\$/, ""); print; if (!more) exit }' \
 		"$MMAPDEMO_TOP/userspace-tests/Makefile"); do
-		[ "$t" = mmapdemo-tour ] && continue # tour_test runs it
+		case $t in # run by tour_test and notify_watch_test
+		mmapdemo-tour | mmapdemo-watch) continue ;;
+		esac
 		grep -qw -- "$t" "$MMAPDEMO_TOP/userspace-tests/mmapdemo.sh" ||
 			{ echo "mmapdemo.sh does not run $t"; bad=1; }
 	done

@@ -5,6 +5,7 @@
  *  - watcher: poll(), select() and epoll wake a watcher (an O_RDONLY open
  *    and mapping) when a writer process or thread stores; it reports, then
  *    reads what was reported, and at the end has seen every value stored;
+ *    mmapdemo-watch, the example program, does the same;
  *  - stress: writer threads and a process store unique values while a
  *    reporter reports; at the end every page holds what the reporter last
  *    read from it, or a notification was missed.
@@ -262,6 +263,30 @@ TEST_F_TIMEOUT(watcher, epoll_pri, 60)
 	EXPECT_EQ(1, md_written(self->ro, 0, self->len, self->seen));
 	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
 	close(ep);
+}
+
+/*
+ * mmapdemo-watch, the example program: started before a store, it sleeps
+ * in poll(), wakes, and prints the page written and what it holds.
+ */
+TEST_F_TIMEOUT(watcher, example_program, 60)
+{
+	char *argv[] = { "mmapdemo-watch", "-n", "1", MD_PATH, NULL };
+	char *out;
+	pid_t pid;
+	int fd;
+
+	pid = spawn_beside_me("mmapdemo-watch", argv, &fd);
+	ASSERT_LE(0, pid);
+	EXPECT_EQ(0, wait_asleep(pid, 10 * SEC))
+	TH_LOG("mmapdemo-watch did not sleep in poll()");
+	memcpy(self->p + 3 * self->ps, "hello", 5);
+	out = slurp_fd(fd);
+	close(fd);
+	EXPECT_EQ(0, wait_child(pid));
+	ASSERT_NE(NULL, out);
+	EXPECT_STREQ("report 1, pages 0-127:\n  page 3: hello\n", out);
+	free(out);
 }
 
 /* ---- stress: writers, a reporter, and the pages' final values ---- */
