@@ -28,10 +28,12 @@
  * MMAPDEMO_WRITTEN while the folio was written since last reported.  The
  * mark is set, under the folio's lock, before a shared mapping may store to
  * the folio (mmapdemo_file_page_mkwrite()); by write() both before it
- * stores to the folio and after; and again for a report the user never got
- * (which can only report too much).  It is cleared, under the folio's lock,
- * after the folio is write-protected in every mapping again.  A mark never
- * fails to be set once the entry is there.
+ * stores to the folio and after, holding no folio lock; again for a report
+ * the user never got; and by a report whose range, once it cleared the
+ * mark, no longer reaches the end of a file that grew meanwhile (both can
+ * only report too much).  It is cleared, under the folio's lock, after the
+ * folio is write-protected in every mapping again.  A mark never fails to
+ * be set once the entry is there.
  */
 #include <linux/mount.h>
 #include <linux/pagemap.h>
@@ -297,13 +299,27 @@ int mmapdemo_buf_note_written(struct folio *folio)
 	return 0;
 }
 
+/*
+ * Whether a range that ends at page @last covers the folio of @nr pages at
+ * @index up to its end, or up to the end of the file if that comes first:
+ * past it, a folio a shrink cut holds nothing to report.
+ */
+static bool mmapdemo_covers(struct address_space *mapping, pgoff_t index,
+			    unsigned long nr, pgoff_t last)
+{
+	pgoff_t end = DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE);
+
+	return index < end && min(index + nr, end) - 1 <= last;
+}
+
 /**
  * mmapdemo_buf_report_written() - report and re-arm the written folios
  * @r: the range to look at, and the bits to set
  *
- * Each written folio that the range covers whole is write-protected in
- * every mapping, then unmarked, both under its lock: a store before the
- * write-protect is in this report, and one after it faults and waits in
+ * Each written folio that the range covers whole (up to the end of the
+ * file, for one a shrink cut) is write-protected in every mapping, then
+ * unmarked, both under its lock: a store before the write-protect is in
+ * this report, and one after it faults and waits in
  * mmapdemo_file_page_mkwrite() for the lock, then marks the folio again
  * for the next report.  A folio that reaches outside the range is reported
  * but stays marked, for the pages outside.
@@ -334,17 +350,25 @@ static void mmapdemo_buf_report_written(struct mmapdemo_report *r)
 		 */
 		entry = xa_load(&mmapdemo_written, index);
 		nr = max(entry ? xa_to_value(entry) : 0, folio_nr_pages(folio));
-		if (entry && index >= r->first && index + nr - 1 <= last) {
+		if (entry && index >= r->first &&
+		    mmapdemo_covers(mapping, index, nr, last)) {
 			folio_mkclean(folio);
 			xa_clear_mark(&mmapdemo_written, index,
 				      MMAPDEMO_WRITTEN);
+			/*
+			 * A write() holds no folio lock: one that grew the file
+			 * over the rest of the folio marked it after it moved
+			 * i_size.  If it did before our clear, i_size shows it
+			 * now, and the folio is marked again for those pages.
+			 */
+			if (!mmapdemo_covers(mapping, index, nr, last))
+				mmapdemo_buf_mark_written(index);
 		}
 		folio_unlock(folio);
 		folio_put(folio);
 		/*
 		 * Never a page beyond the end, of a folio a shrink cut.  Read
-		 * after the mark is cleared: a write() that grew the file over
-		 * the folio marked it after it moved i_size.
+		 * after the mark is cleared, for the same reason.
 		 */
 		end = DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE);
 		mmapdemo_report_pages(r, index, min(index + nr, end));

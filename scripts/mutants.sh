@@ -43,6 +43,7 @@ report-leaves-writable|buffer.c|s/\t\t\tfolio_mkclean\(folio\);\n//|./notify_tes
 huge-pfn-mkwrite-silent|huge.c|s/\tmmapdemo_huge_note_written\(vmf->pgoff, 1\);\n//|./notify_test -r notify_huge.pfn_mkwrite|a store through a 4 KiB entry of the huge device not recorded
 huge-report-leaves-mapped|huge.c|s/\t\t\tunmap_mapping_pages\(mapping, start, next - start,\n\t+    false\);\n/\t\t\t;\n/|./notify_test -r notify_huge.other_mapping|a report on the huge device that leaves the entries writable
 mkwrite-no-mtime|file_mmap.c|s/\tfile_update_time\(vmf->vma->vm_file\);\n//|./notify_test -r notify.store_updates_mtime|a store through a mapping that leaves the file's mtime
+cut-folio-uncovered|buffer.c|s/return index < end && min\(index \+ nr, end\) - 1 <= last;/return index + nr - 1 <= last;/|./notify_test -r notify_large.cut_folio_covered_to_the_end|a folio a shrink cut, re-armed by no range that ends at the end of the file
 report-failure-loses|notify.c|s/\t\tops->restore\(&r\);\n//|debug:./fault_inject_test -r inject.written_report|a report the user never got, lost
 eager-no-split|eager.c|s/\t\tsplit_page\(page, MMAPDEMO_EAGER_CHUNK_ORDER\);\n//|./eager_test -r eager.insert.populated_by_mmap|a multi-page allocation mapped page by page without split_page()
 eager-offset-ignored|eager.c|s/&mmapdemo_eager_pages\[desc->pgoff\]/mmapdemo_eager_pages/|./eager_test -r eager.insert.same_region_both_nodes|the insert node ignores the mmap() offset

@@ -735,6 +735,26 @@ TEST_F(notify_large, truncate_cuts_folio)
 	EXPECT_EQ(0, self->p[1500 * self->ps]);
 }
 
+/*
+ * A range up to the end of the file covers a folio a shrink cut: reported
+ * and re-armed, it is gone, as a watcher that reports [0, size) needs.
+ */
+TEST_F(notify_large, cut_folio_covered_to_the_end)
+{
+	uint64_t n0;
+
+	store_at(self->p, self->ps, 5, 0, 1);
+	ASSERT_EQ(0, md_set_size(self->fd, 100 * self->ps + 100));
+	EXPECT_EQ(101, large_report(self, 0, 101));
+	EXPECT_TRUE(same_range(self->bits, 101, 0, 101));
+	EXPECT_EQ(0, poll_events(self->fd, POLLPRI, 0));
+	EXPECT_EQ(0, large_report(self, 0, 101));
+	n0 = notifies(self->fd);
+	store_at(self->p, self->ps, 7, 0, 2);
+	EXPECT_EQ(n0 + 1, notifies(self->fd)) TH_LOG("not re-armed");
+	EXPECT_EQ(101, large_report(self, 0, 101));
+}
+
 /* ---- notify_huge: /dev/mmapdemo-huge ---- */
 
 FIXTURE(notify_huge)

@@ -108,7 +108,8 @@ struct mmapdemo_written {
  * /dev/mmapdemo, a 2 MiB mapping of /dev/mmapdemo-huge), a store makes all
  * of it writable, and all of it is reported.  A 2 MiB folio of
  * /dev/mmapdemo that the range covers only in part is reported, and
- * reported again by later calls, until a call covers it whole.
+ * reported again by later calls, until a call covers it whole, or up to
+ * the end of the file where a shrink cut it.
  *
  * poll() and select() report EPOLLPRI (an exceptional condition) while
  * the device holds written pages not yet reported.
