@@ -14,12 +14,14 @@
  * is missed.
  *
  * Each report prints one line, then one per page written: its number and
- * its first bytes, as text.  -n stops after that many reports; by default
- * it watches until killed.  Read access to the device is enough.
+ * its first bytes, as text (/dev/mmapdemo-huge, which has no read(): the
+ * number only).  -n stops after that many reports; by default it watches
+ * until killed.  Read access to the device is enough.
  *
  * It is an example to copy: it uses nothing but the C library and
  * mmapdemo's uapi header.
  */
+#define _FILE_OFFSET_BITS 64 /* pread() past 2 GiB on 32-bit too */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,18 +43,20 @@ static void die(const char *what)
 }
 
 /*
- * Print page @page's first bytes.  read() rather than a mapping of our
- * own: the writers' mappings are what notify, and a mapping here would
- * take SIGBUS if a writer shrank the file under it.
+ * Print page @page's first bytes.  pread() rather than a mapping of our
+ * own: only the writers' mappings notify, and a mapping here would take
+ * SIGBUS if a writer shrank the file under it.
  */
 static void show_page(int fd, uint64_t page, size_t ps)
 {
 	unsigned char buf[SHOW];
 	ssize_t n = pread(fd, buf, sizeof(buf), (off_t)(page * ps));
 
+	printf("  page %llu:", (unsigned long long)page);
+	if (n > 0)
+		putchar(' ');
 	while (n > 0 && buf[n - 1] == '\0')
 		n--;
-	printf("  page %llu: ", (unsigned long long)page);
 	for (ssize_t i = 0; i < n; i++)
 		putchar(isprint(buf[i]) ? buf[i] : '.');
 	putchar('\n');
@@ -60,7 +64,7 @@ static void show_page(int fd, uint64_t page, size_t ps)
 
 /*
  * Report which of the @n pages from page @first were written, which
- * re-arms them, and print those: how many there were.
+ * re-arms them, and print those.  Return how many.
  */
 static uint64_t report_range(int fd, uint64_t first, uint64_t n, size_t ps,
 			     uint64_t *bits)
@@ -73,7 +77,7 @@ static uint64_t report_range(int fd, uint64_t first, uint64_t n, size_t ps,
 
 	if (ioctl(fd, MMAPDEMO_IOC_WRITTEN, &w))
 		die("MMAPDEMO_IOC_WRITTEN");
-	for (uint64_t i = 0; i < n && w.nr_written; i++)
+	for (uint64_t i = 0; i < n; i++)
 		if (bits[i / 64] & (1ULL << (i % 64)))
 			show_page(fd, first + i, ps);
 	return w.nr_written;
@@ -108,7 +112,7 @@ static void report(int fd, long nr)
 
 /*
  * Sleep until writes wait to be reported (EPOLLPRI), report them, and
- * again: @reports times, or forever if negative.
+ * repeat: @reports times, or forever if negative.
  */
 static void watch(int fd, long reports)
 {
@@ -126,12 +130,15 @@ int main(int argc, char **argv)
 {
 	const char *path = "/dev/mmapdemo";
 	long reports = -1;
+	char *end;
 	int opt, fd;
 
 	while ((opt = getopt(argc, argv, "n:")) != -1) {
 		if (opt != 'n')
 			goto usage;
-		reports = strtol(optarg, NULL, 0);
+		reports = strtol(optarg, &end, 10);
+		if (*end || reports < 1)
+			goto usage;
 	}
 	if (optind < argc)
 		path = argv[optind++];

@@ -594,7 +594,7 @@ pid_t spawn_beside_me(const char *name, char *const argv[], int *out)
 	int pipefd[2];
 	pid_t pid;
 
-	if (!beside_me(name, path, sizeof(path)) || pipe(pipefd))
+	if (!beside_me(name, path, sizeof(path)) || pipe2(pipefd, O_CLOEXEC))
 		return -1;
 	fflush(stdout);
 	pid = fork();

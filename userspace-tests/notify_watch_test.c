@@ -266,27 +266,48 @@ TEST_F_TIMEOUT(watcher, epoll_pri, 60)
 }
 
 /*
- * mmapdemo-watch, the example program: started before a store, it sleeps
- * in poll(), wakes, and prints the page written and what it holds.
+ * mmapdemo-watch, the example program: it prints the pages written before
+ * it started (stores through a mapping, one in the bitmap's second word),
+ * sleeps in poll(), and wakes for a write() to print that page too.
  */
 TEST_F_TIMEOUT(watcher, example_program, 60)
 {
-	char *argv[] = { "mmapdemo-watch", "-n", "1", MD_PATH, NULL };
-	char *out;
+	static const char *const want[] = {
+		"report 1, pages 0-127:\n", "  page 3: hello\n",
+		"  page 100: world\n",	    "report 2, pages 0-127:\n",
+		"  page 5: again\n",
+	};
+	char *argv[] = { "mmapdemo-watch", "-n", "2", MD_PATH, NULL };
+	char line[128];
+	FILE *out;
 	pid_t pid;
-	int fd;
+	int fd, i;
 
+	memcpy(self->p + 3 * self->ps, "hello", 5);
+	memcpy(self->p + 100 * self->ps, "world", 5);
 	pid = spawn_beside_me("mmapdemo-watch", argv, &fd);
 	ASSERT_LE(0, pid);
-	EXPECT_EQ(0, wait_asleep(pid, 10 * SEC))
-	TH_LOG("mmapdemo-watch did not sleep in poll()");
-	memcpy(self->p + 3 * self->ps, "hello", 5);
-	out = slurp_fd(fd);
-	close(fd);
+	out = fdopen(fd, "r");
+	for (i = 0; out && i < 5; i++) {
+		if (i == 3) {
+			EXPECT_EQ(0, wait_asleep(pid, 10 * SEC))
+			TH_LOG("mmapdemo-watch did not sleep in poll()");
+			EXPECT_EQ(5,
+				  pwrite(self->fd, "again", 5, 5 * self->ps));
+		}
+		if (!fgets(line, sizeof(line), out))
+			break;
+		EXPECT_STREQ(want[i], line);
+	}
+	EXPECT_EQ(5, i) TH_LOG("mmapdemo-watch printed %d lines of 5", i);
+	/* Then it exits: -n 2.  Else it must not outlive the test. */
+	if (i < 5 || fgets(line, sizeof(line), out))
+		kill(pid, SIGKILL);
+	if (out)
+		fclose(out);
+	else
+		close(fd);
 	EXPECT_EQ(0, wait_child(pid));
-	ASSERT_NE(NULL, out);
-	EXPECT_STREQ("report 1, pages 0-127:\n  page 3: hello\n", out);
-	free(out);
 }
 
 /* ---- stress: writers, a reporter, and the pages' final values ---- */
