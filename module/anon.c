@@ -20,6 +20,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -32,10 +33,12 @@
 static atomic_long_t mmapdemo_anon_nr_pages = ATOMIC_LONG_INIT(0);
 
 /*
- * What a private write fault hands the core to copy: a page of zeroes.
- * The core holds it only while it copies (do_cow_fault()).
+ * What a private write fault hands the core to copy: a page of zeroes, one
+ * per CPU.  The core locks the page and holds it only while it copies
+ * (do_cow_fault()): with one page for the machine, every private write
+ * fault would wait for that one page lock.
  */
-static struct page *mmapdemo_zero_page;
+static DEFINE_PER_CPU(struct page *, mmapdemo_zero_page);
 
 /**
  * struct mmapdemo_anon - the memory object behind one shared mmap()
@@ -167,8 +170,9 @@ static vm_fault_t mmapdemo_anon_private_fault(struct vm_fault *vmf)
 	vm_fault_t ret = 0;
 
 	if (vmf->flags & FAULT_FLAG_WRITE) {
-		get_page(mmapdemo_zero_page);
-		vmf->page = mmapdemo_zero_page;
+		/* This CPU's; if we move, another CPU's is as good. */
+		vmf->page = raw_cpu_read(mmapdemo_zero_page);
+		get_page(vmf->page);
 	} else {
 		ret = vmf_insert_mixed(vmf->vma, vmf->address, zero_pfn);
 	}
@@ -327,14 +331,31 @@ struct mmapdemo_dev mmapdemo_anon_dev = {
 	.fill_info	= mmapdemo_anon_info,
 };
 
-int mmapdemo_anon_init(void)
-{
-	mmapdemo_zero_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	return mmapdemo_zero_page ? 0 : -ENOMEM;
-}
-
-/* Called when no mapping is left, so nobody copies the zero page. */
+/* Called when no mapping is left, so nobody copies a zero page. */
 void mmapdemo_anon_exit(void)
 {
-	__free_page(mmapdemo_zero_page);
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (per_cpu(mmapdemo_zero_page, cpu))
+			__free_page(per_cpu(mmapdemo_zero_page, cpu));
+		per_cpu(mmapdemo_zero_page, cpu) = NULL;
+	}
+}
+
+int mmapdemo_anon_init(void)
+{
+	struct page *page;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		page = alloc_pages_node(cpu_to_node(cpu),
+					GFP_KERNEL | __GFP_ZERO, 0);
+		if (!page) {
+			mmapdemo_anon_exit();
+			return -ENOMEM;
+		}
+		per_cpu(mmapdemo_zero_page, cpu) = page;
+	}
+	return 0;
 }
