@@ -27,13 +27,13 @@
  * (so that no fault allocates) and removed with it, marked
  * MMAPDEMO_WRITTEN while the folio was written since last reported.  The
  * mark is set, under the folio's lock, before a shared mapping may store to
- * the folio (mmapdemo_file_page_mkwrite()); by write() both before it
- * stores to the folio and after, holding no folio lock; again for a report
- * the user never got; and by a report whose range, once it cleared the
- * mark, no longer reaches the end of a file that grew meanwhile (both can
- * only report too much).  It is cleared, under the folio's lock, after the
- * folio is write-protected in every mapping again.  A mark never fails to
- * be set once the entry is there.
+ * the folio (mmapdemo_file_page_mkwrite()); by write() after it stores to
+ * the folio, holding no folio lock; again for a report the user never got;
+ * and by a report whose range, once it cleared the mark, no longer reaches
+ * the end of a file that grew meanwhile (both can only report too much).
+ * It is cleared, under the folio's lock, after the folio is write-protected
+ * in every mapping again.  A mark never fails to be set once the entry is
+ * there.
  */
 #include <linux/mount.h>
 #include <linux/pagemap.h>
@@ -271,13 +271,32 @@ static void mmapdemo_buf_mark_written(pgoff_t index)
 		wake_up_interruptible_poll(&mmapdemo_written_wait, EPOLLPRI);
 }
 
+/*
+ * Make sure that @folio has its entry in the record of writes: a folio has
+ * one from when it was added, unless the core split it since; then it gets
+ * one now.  The caller holds the folio (locked, or by a reference), so that
+ * it cannot split meanwhile.  Returns 0, or -ENOMEM.
+ */
+static int mmapdemo_buf_add_written_entry(struct folio *folio)
+{
+	int err;
+
+	if (xa_load(&mmapdemo_written, folio->index))
+		return 0;
+	err = xa_insert(&mmapdemo_written, folio->index,
+			xa_mk_value(folio_nr_pages(folio)), GFP_KERNEL_ACCOUNT);
+	return err == -EBUSY ? 0 : err;
+}
+
 /**
- * mmapdemo_buf_note_written() - record that userspace writes to a folio
- * @folio: the folio, locked by a caller that lets a mapping store to it,
- *	or held by write()
+ * mmapdemo_buf_note_written() - record that a mapping is about to store
+ * @folio: the folio, locked by a caller that lets a mapping store to it
  *
- * The folio has its entry, from when it was added, unless the core split
- * it since: then it gets one now.
+ * Marked before the store: the caller keeps the folio locked until the
+ * entry is writable, and a report write-protects under that lock, so a
+ * store that has not landed by the report faults, and marks, again.
+ * write() stores through no entry, and marks after it stores instead
+ * (mmapdemo_buf_store()).
  *
  * Return: 0, or -ENOMEM.
  */
@@ -288,15 +307,10 @@ int mmapdemo_buf_note_written(struct folio *folio)
 	/* Marked already, not reported yet: nothing to do. */
 	if (xa_get_mark(&mmapdemo_written, folio->index, MMAPDEMO_WRITTEN))
 		return 0;
-	if (!xa_load(&mmapdemo_written, folio->index)) {
-		err = xa_insert(&mmapdemo_written, folio->index,
-				xa_mk_value(folio_nr_pages(folio)),
-				GFP_KERNEL_ACCOUNT);
-		if (err && err != -EBUSY)
-			return err;
-	}
-	mmapdemo_buf_mark_written(folio->index);
-	return 0;
+	err = mmapdemo_buf_add_written_entry(folio);
+	if (!err)
+		mmapdemo_buf_mark_written(folio->index);
+	return err;
 }
 
 /*
@@ -473,29 +487,30 @@ static ssize_t mmapdemo_buf_store(struct address_space *mapping, loff_t pos,
 				break;
 		}
 		/*
-		 * Noted before the copy, where it can still fail with nothing
-		 * stored, and marked after it, in case a report came between:
-		 * under the lock a report clears the mark with, so either the
-		 * report sees our data or the mark stays for the next one.
+		 * The folio's entry before the copy, where it can still fail
+		 * with nothing stored; the mark after it, so that poll() wakes
+		 * a watcher only once it would read our data.
 		 */
-		err = mmapdemo_buf_note_written(folio);
+		err = mmapdemo_buf_add_written_entry(folio);
 		if (err) {
 			folio_put(folio);
 			break;
 		}
 		copied = copy_page_from_iter(folio_file_page(folio, index),
 					     offset, n, from);
+		/* Nothing copied means no byte stored: nothing to record. */
+		if (!copied) {
+			folio_put(folio);
+			err = -EFAULT;
+			break;
+		}
 		flush_dcache_folio(folio);
 		done += copied;
-		if (copied && pos + done > i_size_read(mapping->host))
+		if (pos + done > i_size_read(mapping->host))
 			i_size_write(mapping->host, pos + done);
 		/* After i_size: a report reads it after it clears the mark. */
 		mmapdemo_buf_mark_written(folio->index);
 		folio_put(folio);
-		if (!copied) {
-			err = -EFAULT;
-			break;
-		}
 	}
 	return done ?: err;
 }

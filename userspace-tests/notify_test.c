@@ -4,10 +4,10 @@
  * /dev/mmapdemo or /dev/mmapdemo-huge were written since last reported,
  * and re-arms them; poll() says EPOLLPRI while some are pending.
  *  - notify: a buffer of 128 pages (no 2 MiB folio), reported page by
- *    page: only writes (stores, write()), each once per interval, never a
- *    private copy; from any process or mapping, through mprotect(), across
- *    a shrink; sub-ranges; bad arguments lose nothing; what poll() says;
- *    the write_notifies counter;
+ *    page: only writes (stores, write() once its copy is done), each once
+ *    per interval, never a private copy; from any process or mapping,
+ *    through mprotect(), across a shrink; sub-ranges; bad arguments lose
+ *    nothing; what poll() says; the write_notifies counter;
  *  - notify_large: 2 MiB folios (large_folios, from 6.12.59) are reported
  *    whole, and re-armed only by a range that covers them whole;
  *  - notify_huge: /dev/mmapdemo-huge, 2 MiB per store where a PMD maps it
@@ -17,8 +17,11 @@
  * notify_watch_test's.
  */
 #define _GNU_SOURCE
+#include <linux/userfaultfd.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "mmapdemo_util.h"
@@ -208,6 +211,81 @@ TEST_F(notify, write_syscalls)
 		ASSERT_EQ((ssize_t)ps, pread(self->fd, buf, ps, i * ps));
 	EXPECT_EQ(0, whole(self));
 	free(buf);
+}
+
+struct stalled_write {
+	int fd;
+	const void *src;
+	off_t pos;
+	ssize_t ret;
+};
+
+static void *do_pwrite(void *arg)
+{
+	struct stalled_write *sw = arg;
+
+	sw->ret = pwrite(sw->fd, sw->src, 5, sw->pos);
+	return NULL;
+}
+
+/*
+ * A write() is pending once its data is there, not before: while its copy
+ * waits for a source page that userfaultfd holds back, poll() says nothing
+ * and a report holds nothing; once the page comes, the report holds the
+ * page, and a read after it the new bytes.  A write() that stores nothing
+ * (EFAULT) leaves nothing pending.
+ */
+TEST_F(notify, write_marked_after_copy)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct stalled_write sw = { .fd = self->fd, .pos = 5 * self->ps };
+	struct pollfd pfd;
+	struct uffdio_copy copy;
+	char *src, *data, buf[5];
+	pthread_t t;
+	int uffd;
+
+	src = mmap(NULL, self->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		   0);
+	data = calloc(1, self->ps);
+	ASSERT_NE(MAP_FAILED, src);
+	ASSERT_NE(NULL, data);
+	EXPECT_EQ(-1, pwrite(self->fd, src, 5, sw.pos));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, poll_events(self->fd, POLLPRI, 0));
+	EXPECT_EQ(0, whole(self));
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	ASSERT_EQ(0, mprotect(src, self->ps, PROT_READ | PROT_WRITE));
+	reg.range.start = (uintptr_t)src;
+	reg.range.len = self->ps;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	sw.src = src;
+	ASSERT_EQ(0, pthread_create(&t, NULL, do_pwrite, &sw));
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 10000)); /* the copy waits for the page */
+	EXPECT_EQ(0, poll_events(self->fd, POLLPRI, 0));
+	EXPECT_EQ(0, whole(self));
+
+	memcpy(data, "again", 5);
+	copy = (struct uffdio_copy){ .dst = (uintptr_t)src,
+				     .src = (uintptr_t)data,
+				     .len = self->ps };
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	pthread_join(t, NULL);
+	EXPECT_EQ(5, sw.ret);
+	EXPECT_EQ(POLLPRI, poll_events(self->fd, POLLPRI, 0));
+	EXPECT_EQ(1, whole(self));
+	EXPECT_TRUE(same_pages(self->bits, NPAGES, PAGES(5)));
+	EXPECT_EQ(5, pread(self->fd, buf, 5, sw.pos));
+	EXPECT_EQ(0, memcmp(buf, "again", 5));
+	close(uffd);
+	munmap(src, self->ps);
+	free(data);
 }
 
 /* Stores to a private mapping are the process's own copy: never reported. */

@@ -114,8 +114,9 @@ struct mmapdemo_written {
  * poll() and select() report EPOLLPRI (an exceptional condition) while
  * the device holds written pages not yet reported.
  *
- * A page may be reported once too often (a write() that copied nothing
- * into it, a call that failed after it wrote the bitmap), never missed.
+ * A page may be reported once too often (by a call that failed after it
+ * wrote the bitmap; a 2 MiB folio cut by a shrink, which a write() grows
+ * over during a call), never missed.
  *
  * Errors: EINVAL for a range that is not page aligned, too long, or beyond
  * the largest offset; EFAULT for an argument or a bitmap that cannot be
