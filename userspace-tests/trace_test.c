@@ -114,6 +114,16 @@ TEST_F(stats, anon_info_needs_perfmon)
 	EXPECT_EQ(0, wait_child(pid));
 }
 
+/*
+ * The trace records no command names (options/record-cmd).  To record them,
+ * enabling an event hooks the scheduler's sched_switch and sched_wakeup
+ * tracepoints, which patches code that every CPU runs all the time
+ * (text_poke_bp(): an int3 first, the new bytes after).  QEMU's
+ * multi-threaded TCG has been seen to run that int3 after the patching
+ * ended, and the guest died ("Oops: int3" in ttwu_do_activate()): not a
+ * bug of ours to find here.  Enabling mmapdemo's events alone patches only
+ * the module's own code.
+ */
 FIXTURE(trace)
 {
 	int fd;
@@ -131,12 +141,14 @@ FIXTURE_SETUP(trace)
 	self->fd = backend_open(BACKEND_MMAPDEMO, 8 * self->ps);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
+	ASSERT_EQ(0, write_str(TRACING "/options/record-cmd", "0"));
 	ASSERT_EQ(0, write_str(TRACING "/events/mmapdemo/enable", "1"));
 }
 
 FIXTURE_TEARDOWN(trace)
 {
 	write_str(TRACING "/events/mmapdemo/enable", "0");
+	write_str(TRACING "/options/record-cmd", "1"); /* the default */
 	close(self->fd);
 }
 
@@ -245,7 +257,8 @@ TEST_F_TIMEOUT(trace, trace_cmd_decodes, 120)
 			ASSERT_TRUE(false) TH_LOG("no trace-cmd here");
 		SKIP(return, "no trace-cmd here");
 	}
-	ASSERT_EQ(0, system("trace-cmd start -e mmapdemo >/dev/null 2>&1"));
+	ASSERT_EQ(0, system("trace-cmd start -O norecord-cmd -e mmapdemo "
+			    ">/dev/null 2>&1"));
 	afd = open(MD_ANON_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, afd);
 	p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, afd, 0);
